@@ -1,0 +1,395 @@
+//! The embedded catalog: every spec version compiled by `build.rs` into Rust
+//! statics. Nothing is parsed or read at run time; every value is `'static`.
+
+use serde::Serialize;
+
+/// HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    /// Upper-case name: `GET`, `POST`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Parses a method name, case-insensitively.
+    pub fn parse(s: &str) -> Option<Method> {
+        Some(match s.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            _ => return None,
+        })
+    }
+
+    /// True for every method that changes state (POST, PUT, PATCH, DELETE).
+    pub fn is_write(self) -> bool {
+        self != Method::Get
+    }
+
+    /// True for methods that may be retried safely (GET, PUT, DELETE).
+    pub fn is_idempotent(self) -> bool {
+        matches!(self, Method::Get | Method::Put | Method::Delete)
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Method {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamIn {
+    Path,
+    Query,
+}
+
+/// A path or query parameter.
+#[derive(Debug, Serialize)]
+pub struct Param {
+    pub name: &'static str,
+    #[serde(rename = "in")]
+    pub location: ParamIn,
+    pub required: bool,
+    /// `string`, `integer`, `boolean`, `string[]`, ...
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    #[serde(rename = "enum", skip_serializing_if = "<[_]>::is_empty")]
+    pub enum_values: &'static [&'static str],
+    pub description: &'static str,
+    /// The spec's example or default, JSON-encoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example: Option<&'static str>,
+}
+
+/// One field of a request body, flattened: nested fields have dotted paths
+/// (`settings.max_allowed_memberships`) and a depth > 0.
+#[derive(Debug, Serialize)]
+pub struct Field {
+    pub path: &'static str,
+    pub depth: u8,
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    pub required: bool,
+    pub nullable: bool,
+    #[serde(rename = "enum", skip_serializing_if = "<[_]>::is_empty")]
+    pub enum_values: &'static [&'static str],
+    pub description: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example: Option<&'static str>,
+}
+
+/// A request body.
+#[derive(Debug, Serialize)]
+pub struct Body {
+    pub content_type: &'static str,
+    pub required: bool,
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    /// True when fields beyond `fields` are accepted (no `additionalProperties: false`).
+    pub open: bool,
+    pub fields: &'static [Field],
+}
+
+impl Body {
+    /// Top-level fields only.
+    pub fn top_fields(&self) -> impl Iterator<Item = &'static Field> {
+        self.fields.iter().filter(|f| f.depth == 0)
+    }
+
+    /// A top-level field by name.
+    pub fn field(&self, name: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|f| f.depth == 0 && f.path == name)
+    }
+}
+
+/// A response status with its one-line description.
+#[derive(Debug, Serialize)]
+pub struct Response {
+    pub status: &'static str,
+    pub description: &'static str,
+}
+
+/// A tag (a group of endpoints).
+#[derive(Debug, Serialize)]
+pub struct Tag {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// False for tags that operations use but the spec's `tags:` list omits.
+    pub declared: bool,
+}
+
+/// One operation (endpoint) of one spec version.
+#[derive(Debug, Serialize)]
+pub struct Operation {
+    pub method: Method,
+    /// Path template without the `/v1` server prefix: `/users/{user_id}`.
+    pub path: &'static str,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    pub description: &'static str,
+    pub tags: &'static [&'static str],
+    /// `x-speakeasy-group`
+    pub group: Option<&'static str>,
+    /// `x-speakeasy-name-override`
+    pub name: Option<&'static str>,
+    pub deprecated: bool,
+    pub params: &'static [Param],
+    pub body: Option<&'static Body>,
+    pub responses: &'static [Response],
+}
+
+impl Operation {
+    /// Path parameters, in path order.
+    pub fn path_params(&self) -> impl Iterator<Item = &'static Param> {
+        self.params.iter().filter(|p| p.location == ParamIn::Path)
+    }
+
+    /// Query parameters, in spec order.
+    pub fn query_params(&self) -> impl Iterator<Item = &'static Param> {
+        self.params.iter().filter(|p| p.location == ParamIn::Query)
+    }
+
+    /// A parameter by name.
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+
+    /// `GET /users/{user_id}`
+    pub fn display(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// One embedded spec version.
+#[derive(Debug)]
+pub struct Version {
+    /// The version date, e.g. `2026-05-12`.
+    pub date: &'static str,
+    pub(crate) operations: &'static [Operation],
+    pub(crate) tags: &'static [Tag],
+}
+
+impl Version {
+    /// Every operation, in spec order.
+    pub fn operations(&self) -> &'static [Operation] {
+        self.operations
+    }
+
+    /// Every tag: declared ones in spec order, then undeclared ones in use.
+    pub fn tags(&self) -> &'static [Tag] {
+        self.tags
+    }
+
+    /// The operations carrying `tag`, in spec order.
+    pub fn tag_operations<'a>(
+        &'a self,
+        tag: &'a str,
+    ) -> impl Iterator<Item = &'static Operation> + 'a {
+        self.operations
+            .iter()
+            .filter(move |op| op.tags.contains(&tag))
+    }
+
+    /// Finds an operation by method and exact path template.
+    pub fn operation(&self, method: Method, path: &str) -> Option<&'static Operation> {
+        self.operations
+            .iter()
+            .find(|op| op.method == method && op.path == path)
+    }
+
+    /// Index of an operation in `operations()`.
+    pub fn position(&self, op: &Operation) -> Option<usize> {
+        self.operations.iter().position(|o| std::ptr::eq(o, op))
+    }
+
+    /// Finds an operation by operationId.
+    pub fn by_operation_id(&self, id: &str) -> Option<&'static Operation> {
+        self.operations.iter().find(|op| op.operation_id == id)
+    }
+
+    /// Resolves a tag name forgivingly: case, punctuation, plurals and a few
+    /// abbreviations (`users`, `orgs`, `organization invitations`, `M2M`).
+    pub fn find_tag(&self, name: &str) -> Option<&'static Tag> {
+        let want = tag_key(name);
+        if want.is_empty() {
+            return None;
+        }
+        let exact = self.tags.iter().find(|t| tag_key(t.name) == want);
+        exact.or_else(|| {
+            // A unique tag whose key starts with the wanted key ("m2m" -> "m2mtoken").
+            let mut it = self
+                .tags
+                .iter()
+                .filter(|t| want.len() >= 3 && tag_key(t.name).starts_with(&want));
+            match (it.next(), it.next()) {
+                (Some(t), None) => Some(t),
+                _ => None,
+            }
+        })
+    }
+}
+
+/// Normalises a tag name for comparison: lower-case letters and digits only,
+/// each word singular, common abbreviations expanded.
+pub(crate) fn tag_key(s: &str) -> String {
+    let mut out = String::new();
+    for w in s
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let w = w.to_ascii_lowercase();
+        let w = match w.as_str() {
+            "org" | "orgs" => "organization".to_string(),
+            "perm" | "perms" => "permission".to_string(),
+            "sso" => "enterpriseconnection".to_string(),
+            "allowlist" | "blocklist" | "allow" | "block" => {
+                w.trim_end_matches("list").to_string() + "list"
+            }
+            "sms" | "jwks" | "status" => w,
+            _ => singular(&w),
+        };
+        out.push_str(&w);
+    }
+    out
+}
+
+/// A crude English singular, good enough for endpoint nouns.
+pub(crate) fn singular(w: &str) -> String {
+    if w.len() > 4 && w.ends_with("ies") {
+        format!("{}y", &w[..w.len() - 3])
+    } else if w.len() > 4 && (w.ends_with("sses") || w.ends_with("xes") || w.ends_with("ches")) {
+        w[..w.len() - 2].to_string()
+    } else if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") {
+        w[..w.len() - 1].to_string()
+    } else {
+        w.to_string()
+    }
+}
+
+/// The tantivy index files of every version, one folder per version date.
+pub(crate) static INDEX_DIR: include_dir::Dir<'static> =
+    include_dir::include_dir!("$OUT_DIR/index");
+
+include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
+
+/// Every embedded version, oldest first.
+pub fn versions() -> &'static [Version] {
+    VERSIONS
+}
+
+/// The newest embedded version (the default).
+pub fn latest() -> &'static Version {
+    VERSIONS
+        .last()
+        .expect("build.rs embeds at least one version")
+}
+
+/// A version by its date.
+pub fn version(date: &str) -> Option<&'static Version> {
+    VERSIONS.iter().find(|v| v.date == date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latest_is_newest() {
+        let dates: Vec<&str> = versions().iter().map(|v| v.date).collect();
+        let mut sorted = dates.clone();
+        sorted.sort();
+        assert_eq!(dates, sorted);
+        assert_eq!(latest().date, *dates.last().unwrap());
+    }
+
+    #[test]
+    fn tags_include_undeclared_ones() {
+        let v = version("2026-05-12").expect("2026-05-12 embedded");
+        let names: Vec<&str> = v.tags().iter().map(|t| t.name).collect();
+        for t in [
+            "SCIM Directories",
+            "Directories",
+            "Admin Portal Link Tokens",
+            "Accountless Applications",
+        ] {
+            assert!(names.contains(&t), "{t} missing");
+        }
+        assert_eq!(v.tags().len(), 42);
+        assert_eq!(
+            v.tags()
+                .iter()
+                .filter(|t| v.tag_operations(t.name).next().is_some())
+                .count(),
+            41
+        );
+    }
+
+    #[test]
+    fn refs_are_resolved_and_required_marked() {
+        let v = version("2026-05-12").unwrap();
+        let op = v.operation(Method::Post, "/organizations").unwrap();
+        let body = op.body.unwrap();
+        assert!(body.field("name").unwrap().required);
+        let get = v.operation(Method::Get, "/users/{user_id}").unwrap();
+        let p = get.param("user_id").unwrap();
+        assert_eq!(p.location, ParamIn::Path);
+        assert!(p.required);
+        assert!(get.responses.iter().any(|r| r.status == "200"));
+    }
+
+    #[test]
+    fn no_platform_api() {
+        for v in versions() {
+            assert!(v
+                .operations()
+                .iter()
+                .all(|o| !o.path.starts_with("/platform")));
+            assert!(v
+                .tags()
+                .iter()
+                .all(|t| !t.name.to_lowercase().starts_with("platform")));
+        }
+    }
+
+    #[test]
+    fn forgiving_tag_lookup() {
+        let v = version("2026-05-12").unwrap();
+        assert_eq!(v.find_tag("users").unwrap().name, "Users");
+        assert_eq!(v.find_tag("orgs").unwrap().name, "Organizations");
+        assert_eq!(
+            v.find_tag("organization invitations").unwrap().name,
+            "Organization Invitations"
+        );
+        assert_eq!(v.find_tag("M2M").unwrap().name, "M2M Tokens");
+        assert_eq!(
+            v.find_tag("email & sms templates").unwrap().name,
+            "Email & SMS Templates"
+        );
+        assert!(v.find_tag("bananas").is_none());
+    }
+}

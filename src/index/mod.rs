@@ -1,0 +1,320 @@
+//! The embedded tantivy index of each version, opened in place from the
+//! binary's static bytes through a read-only [`Directory`].
+//!
+//! Document `i` of a version's index is operation `i` of its catalog (one
+//! segment, documents added in catalog order; `build.rs` asserts it).
+
+pub(crate) mod schema;
+
+use std::io;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
+use tantivy::directory::{
+    Directory, DirectoryLock, FileHandle, Lock, WatchCallback, WatchHandle, WritePtr,
+};
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+use tantivy::{DocId, Index, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
+
+use crate::catalog::{self, Version};
+
+/// A read-only tantivy directory over the index files embedded in the binary.
+#[derive(Clone, Debug)]
+struct StaticDirectory {
+    dir: &'static include_dir::Dir<'static>,
+}
+
+impl StaticDirectory {
+    fn file(&self, path: &Path) -> Option<&'static [u8]> {
+        let name = path.to_str()?;
+        self.dir
+            .files()
+            .find(|f| f.path().file_name().and_then(|n| n.to_str()) == Some(name))
+            .map(|f| f.contents())
+    }
+}
+
+impl Directory for StaticDirectory {
+    fn get_file_handle(&self, path: &Path) -> Result<Arc<dyn FileHandle>, OpenReadError> {
+        match self.file(path) {
+            Some(bytes) => Ok(Arc::new(bytes)),
+            None => Err(OpenReadError::FileDoesNotExist(path.to_path_buf())),
+        }
+    }
+    fn delete(&self, _path: &Path) -> Result<(), DeleteError> {
+        Ok(())
+    }
+    fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
+        Ok(self.file(path).is_some())
+    }
+    fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
+        Err(OpenWriteError::wrap_io_error(
+            io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "the embedded index is read-only",
+            ),
+            path.to_path_buf(),
+        ))
+    }
+    fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
+        self.file(path)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| OpenReadError::FileDoesNotExist(path.to_path_buf()))
+    }
+    fn atomic_write(&self, _path: &Path, _data: &[u8]) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "the embedded index is read-only",
+        ))
+    }
+    fn sync_directory(&self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Nothing can write to static bytes, so locking is a no-op.
+    fn acquire_lock(&self, _lock: &Lock) -> Result<DirectoryLock, LockError> {
+        Ok(DirectoryLock::from(Box::new(())))
+    }
+    fn watch(&self, _cb: WatchCallback) -> tantivy::Result<WatchHandle> {
+        Ok(WatchHandle::empty())
+    }
+}
+
+/// One version's searchable index.
+pub struct SearchIndex {
+    searcher: Searcher,
+    fields: Vec<Field>,
+    stem: TextAnalyzer,
+    num_docs: usize,
+}
+
+/// A weighted query word, already normalised by the resolver.
+#[derive(Debug, Clone)]
+pub struct QueryWord<'a> {
+    pub text: &'a str,
+    pub weight: f32,
+    /// Allow a typo-tolerant match on the unstemmed field when the word is unknown.
+    pub fuzzy: bool,
+}
+
+impl SearchIndex {
+    fn open(version: &Version) -> SearchIndex {
+        let dir = catalog::INDEX_DIR
+            .get_dir(version.date)
+            .expect("build.rs embeds an index per version");
+        let index = Index::open(StaticDirectory { dir }).expect("the embedded index opens");
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()
+            .expect("the embedded index has a reader");
+        let searcher = reader.searcher();
+        let schema = index.schema();
+        let fields = schema::FIELDS
+            .iter()
+            .map(|(name, _, _)| schema.get_field(name).unwrap())
+            .collect();
+        let stem = index
+            .tokenizers()
+            .get("en_stem")
+            .expect("en_stem tokenizer");
+        let num_docs = searcher.num_docs() as usize;
+        SearchIndex {
+            searcher,
+            fields,
+            stem,
+            num_docs,
+        }
+    }
+
+    /// The index of `version`, opened once per process.
+    pub fn get(version: &Version) -> &'static SearchIndex {
+        static CELLS: OnceLock<Vec<OnceLock<SearchIndex>>> = OnceLock::new();
+        let cells = CELLS.get_or_init(|| {
+            catalog::versions()
+                .iter()
+                .map(|_| OnceLock::new())
+                .collect()
+        });
+        let i = catalog::versions()
+            .iter()
+            .position(|v| v.date == version.date)
+            .unwrap_or(0);
+        cells[i].get_or_init(|| SearchIndex::open(version))
+    }
+
+    /// Number of documents (= operations of the version).
+    pub fn len(&self) -> usize {
+        self.num_docs
+    }
+
+    /// True when the version has no operations.
+    pub fn is_empty(&self) -> bool {
+        self.num_docs == 0
+    }
+
+    /// Stems one word the way the index did.
+    pub fn stem(&self, word: &str) -> Option<String> {
+        let mut analyzer = self.stem.clone();
+        let mut stream = analyzer.token_stream(word);
+        let mut out = None;
+        while stream.advance() {
+            out = Some(stream.token().text.clone());
+        }
+        out
+    }
+
+    /// Document frequency of an unstemmed word in the raw field (0 = unknown word).
+    pub fn raw_doc_freq(&self, word: &str) -> u64 {
+        let term = Term::from_field_text(self.fields[schema::RAW], word);
+        self.searcher.doc_freq(&term).unwrap_or(0)
+    }
+
+    /// BM25 score of every document for the weighted words, summed over the
+    /// boosted fields. Returns one score per operation (0.0 = no match).
+    pub fn scores(&self, words: &[QueryWord<'_>]) -> Vec<f32> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for w in words {
+            if let Some(stemmed) = self.stem(w.text) {
+                for (i, (_, _, boost)) in schema::FIELDS.iter().enumerate() {
+                    if *boost <= 0.0 {
+                        continue;
+                    }
+                    let term = Term::from_field_text(self.fields[i], &stemmed);
+                    let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(q), boost * w.weight)),
+                    ));
+                }
+            }
+            if w.fuzzy && w.text.chars().count() >= 4 {
+                let distance = if w.text.chars().count() >= 7 { 2 } else { 1 };
+                let term = Term::from_field_text(self.fields[schema::RAW], w.text);
+                let q = FuzzyTermQuery::new(term, distance, true);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), 2.0 * w.weight)),
+                ));
+            }
+        }
+        let mut out = vec![0.0; self.num_docs];
+        if clauses.is_empty() {
+            return out;
+        }
+        let query = BooleanQuery::new(clauses);
+        if let Ok(scores) = self
+            .searcher
+            .search(&query, &AllScores { n: self.num_docs })
+        {
+            out = scores;
+        }
+        out
+    }
+}
+
+/// Collects the score of every matching document into a dense vector.
+struct AllScores {
+    n: usize,
+}
+
+struct AllScoresSegment {
+    scores: Vec<f32>,
+}
+
+impl Collector for AllScores {
+    type Fruit = Vec<f32>;
+    type Child = AllScoresSegment;
+
+    fn for_segment(
+        &self,
+        _ord: SegmentOrdinal,
+        _reader: &SegmentReader,
+    ) -> tantivy::Result<AllScoresSegment> {
+        Ok(AllScoresSegment {
+            scores: vec![0.0; self.n],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<f32>>) -> tantivy::Result<Vec<f32>> {
+        // One segment per index; summing keeps it correct should that ever change.
+        let mut out = vec![0.0; self.n];
+        for f in fruits {
+            for (o, s) in out.iter_mut().zip(f) {
+                *o += s;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for AllScoresSegment {
+    type Fruit = Vec<f32>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if let Some(s) = self.scores.get_mut(doc as usize) {
+            *s = score;
+        }
+    }
+
+    fn harvest(self) -> Vec<f32> {
+        self.scores
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_every_version_and_doc_ids_match_catalog() {
+        for v in catalog::versions() {
+            let idx = SearchIndex::get(v);
+            assert_eq!(idx.len(), v.operations().len(), "{}", v.date);
+        }
+    }
+
+    #[test]
+    fn bm25_finds_ban() {
+        let v = catalog::version("2026-05-12").unwrap();
+        let idx = SearchIndex::get(v);
+        let s = idx.scores(&[QueryWord {
+            text: "ban",
+            weight: 1.0,
+            fuzzy: false,
+        }]);
+        let best = s
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap()
+            .0;
+        assert!(v.operations()[best].path.contains("ban"));
+    }
+
+    #[test]
+    fn fuzzy_matches_typos() {
+        let v = catalog::latest();
+        let idx = SearchIndex::get(v);
+        assert_eq!(idx.raw_doc_freq("invitaton"), 0);
+        let s = idx.scores(&[QueryWord {
+            text: "invitaton",
+            weight: 1.0,
+            fuzzy: true,
+        }]);
+        let best = s
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap()
+            .0;
+        assert!(v.operations()[best].path.contains("invitation"));
+    }
+}

@@ -1,0 +1,71 @@
+//! Project chores: `cargo xtask specs` (bring Clerk's BAPI specs into `specs/`) and
+//! `cargo xtask eval FILE` (measure the resolver on a labelled prompt set).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+mod specs;
+
+#[cfg(feature = "eval")]
+mod eval;
+
+const USAGE: &str = "\
+usage:
+  cargo xtask specs [--from DIR | --url URL] [--only V1,V2] [--out DIR]
+      Bring Clerk's versioned BAPI OpenAPI files into specs/.
+      --from DIR   a local copy of github.com/clerk/openapi-specs (reads DIR/bapi/*.yml)
+      --url URL    a listing in GitHub's contents-API format (default: the clerk/openapi-specs bapi folder)
+      --only LIST  comma-separated versions to bring (default: all)
+      --out DIR    where to write (default: <workspace>/specs)
+  cargo xtask eval FILE [--version V] [--json]
+      Measure the resolver on a JSONL prompt set (see ../shared/eval/README.md).
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("specs") => specs::run(&args[1..]),
+        Some("eval") => run_eval(&args[1..]),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!("unknown task `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate's manifest directory).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+#[cfg(feature = "eval")]
+fn run_eval(args: &[String]) -> Result<(), String> {
+    eval::run(args)
+}
+
+/// Without the `eval` feature (the default, so `cargo xtask specs` never needs the
+/// embedded specs), re-run this task through cargo with the feature and in release
+/// mode: the resolver then links the freshly built catalog.
+#[cfg(not(feature = "eval"))]
+fn run_eval(args: &[String]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(workspace_root())
+        .args(["run", "--quiet", "--release", "--package", "xtask", "--features", "eval", "--", "eval"])
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        std::process::exit(status.code().unwrap_or(1))
+    }
+}

@@ -39,6 +39,7 @@ pub const PARAMS: usize = 5;
 pub const RAW: usize = 6;
 
 /// Builds the schema. Field `i` of the schema is `FIELDS[i]`.
+#[allow(dead_code)]
 pub fn schema() -> Schema {
     let mut b = Schema::builder();
     for (name, tokenizer, _) in FIELDS {
@@ -54,6 +55,7 @@ pub fn schema() -> Schema {
 /// "GetUserOAuthAccessToken" -> "get user oauth access token",
 /// "/users/{user_id}/ban" -> "users ban" (path parameters dropped),
 /// "email_address" -> "email address".
+#[allow(dead_code)]
 pub fn words(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     let mut depth = 0u32;

@@ -1,0 +1,72 @@
+//! Errors that reach the user: one line, one distinct exit code.
+
+use std::fmt;
+
+/// Process exit codes, documented in `clerk --help` and README.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Success.
+    Ok = 0,
+    /// The API answered with an error status.
+    Api = 1,
+    /// Usage or validation error (unknown tag, version or endpoint, missing or bad parameters).
+    Usage = 2,
+    /// Refused by a safety rule (scopes, confirmation, no terminal without --yes).
+    Refused = 3,
+    /// Network failure or timeout.
+    Network = 4,
+}
+
+/// An error with the exit code it maps to. `Display` is the one line shown to the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub code: ExitCode,
+    pub message: String,
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Error {
+        Error {
+            code: ExitCode::Usage,
+            message: message.into(),
+        }
+    }
+    pub fn refused(message: impl Into<String>) -> Error {
+        Error {
+            code: ExitCode::Refused,
+            message: message.into(),
+        }
+    }
+    pub fn network(message: impl Into<String>) -> Error {
+        Error {
+            code: ExitCode::Network,
+            message: message.into(),
+        }
+    }
+    pub fn api(message: impl Into<String>) -> Error {
+        Error {
+            code: ExitCode::Api,
+            message: message.into(),
+        }
+    }
+    /// A stable machine name for the code, used in JSON error output.
+    pub fn kind(&self) -> &'static str {
+        match self.code {
+            ExitCode::Ok => "ok",
+            ExitCode::Api => "api_error",
+            ExitCode::Usage => "usage",
+            ExitCode::Refused => "refused",
+            ExitCode::Network => "network",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -89,6 +89,7 @@ pub struct SearchIndex {
     fields: Vec<Field>,
     stem: TextAnalyzer,
     num_docs: usize,
+    vocab: OnceLock<Vec<(String, u32)>>,
 }
 
 /// A weighted query word, already normalised by the resolver.
@@ -127,6 +128,7 @@ impl SearchIndex {
             fields,
             stem,
             num_docs,
+            vocab: OnceLock::new(),
         }
     }
 
@@ -156,15 +158,37 @@ impl SearchIndex {
         self.num_docs == 0
     }
 
-    /// Stems one word the way the index did.
-    pub fn stem(&self, word: &str) -> Option<String> {
+    /// Tokenises and stems text the way the index did ("sign_in_tokens" -> sign, in, token).
+    pub fn analyze(&self, text: &str) -> Vec<String> {
         let mut analyzer = self.stem.clone();
-        let mut stream = analyzer.token_stream(word);
-        let mut out = None;
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
         while stream.advance() {
-            out = Some(stream.token().text.clone());
+            out.push(stream.token().text.clone());
         }
         out
+    }
+
+    /// Every word of the unstemmed field with its document frequency, sorted.
+    /// Built once per process; used to correct typos before searching.
+    pub fn vocabulary(&self) -> &[(String, u32)] {
+        self.vocab.get_or_init(|| {
+            let mut out = Vec::new();
+            for seg in self.searcher.segment_readers() {
+                let Ok(inv) = seg.inverted_index(self.fields[schema::RAW]) else {
+                    continue;
+                };
+                let Ok(mut stream) = inv.terms().stream() else {
+                    continue;
+                };
+                while stream.advance() {
+                    if let Ok(word) = std::str::from_utf8(stream.key()) {
+                        out.push((word.to_string(), stream.value().doc_freq));
+                    }
+                }
+            }
+            out
+        })
     }
 
     /// Document frequency of an unstemmed word in the raw field (0 = unknown word).
@@ -178,7 +202,7 @@ impl SearchIndex {
     pub fn scores(&self, words: &[QueryWord<'_>]) -> Vec<f32> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for w in words {
-            if let Some(stemmed) = self.stem(w.text) {
+            for stemmed in self.analyze(w.text) {
                 for (i, (_, _, boost)) in schema::FIELDS.iter().enumerate() {
                     if *boost <= 0.0 {
                         continue;

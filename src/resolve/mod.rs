@@ -2,6 +2,13 @@
 //! parameters the prompt states. Pure and offline: it reads only the embedded
 //! catalog and index.
 
+mod entities;
+mod explicit;
+mod lexicon;
+mod rank;
+
+use std::collections::HashSet;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -144,25 +151,387 @@ impl std::fmt::Display for ResolveError {
 
 impl std::error::Error for ResolveError {}
 
-/// Resolves a prompt against `version` (default: the latest embedded one, or a
-/// `version DATE` in the prompt).
+/// Prompts longer than this are cut (at a char boundary) before resolving.
+const MAX_PROMPT: usize = 10 * 1024;
+/// At most this many tokens are considered.
+const MAX_TOKENS: usize = 64;
+
+const HELP_WORDS: &[&str] = &["", "help", "-h", "--help", "?", "usage", "examples", "man"];
+const DETAIL_SUFFIX: &[&str] = &["help", "-h", "--help", "?"];
+/// Words that ask to see an endpoint rather than run it.
+const DETAIL_CUES: &[&str] = &[
+    "describe",
+    "explain",
+    "docs",
+    "documentation",
+    "doc",
+    "schema",
+    "definition",
+    "spec",
+];
+/// Words that, after "what"/"which", ask about an endpoint's inputs.
+const DETAIL_INPUTS: &[&str] = &[
+    "fields",
+    "field",
+    "params",
+    "parameters",
+    "parameter",
+    "arguments",
+    "args",
+    "body",
+    "inputs",
+    "options",
+];
+/// Words that ask for a list of endpoints.
+const BROWSE_CUES: &[&str] = &["endpoints", "apis", "operations", "routes", "calls"];
+
+/// Resolves a prompt against `version` (default: a `version DATE` in the
+/// prompt, else the latest embedded version).
 pub fn resolve(
     prompt: &str,
     version: Option<&'static Version>,
 ) -> Result<Resolution, ResolveError> {
-    let _ = prompt;
-    Ok(Resolution {
-        mode: Mode::Help,
-        version: version.unwrap_or_else(crate::catalog::latest),
+    let mut cut = prompt.len().min(MAX_PROMPT);
+    while !prompt.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let lex = lexicon::get();
+    let mut raw: Vec<(String, bool)> = entities::split(&prompt[..cut]);
+    raw.truncate(MAX_TOKENS);
+
+    // `version DATE` / `--version DATE` anywhere in the prompt.
+    let mut version = version;
+    let mut notes = Vec::new();
+    if let Some(i) = raw
+        .iter()
+        .position(|(t, q)| !q && (t.eq_ignore_ascii_case("version") || t == "--version"))
+    {
+        if let Some((date, _)) = raw.get(i + 1).cloned() {
+            if looks_like_date(&date) {
+                let v = crate::catalog::version(&date)
+                    .ok_or_else(|| ResolveError::UnknownVersion(date.clone()))?;
+                if version.is_none() {
+                    version = Some(v);
+                }
+                raw.drain(i..=i + 1);
+            }
+        }
+    }
+    let version = version.unwrap_or_else(crate::catalog::latest);
+    let empty = |mode| Resolution {
+        mode,
+        version,
         browse: None,
         candidates: Vec::new(),
         confidence: Confidence::None,
         notes: Vec::new(),
+    };
+
+    // Help: nothing but a help word.
+    let plain: Vec<String> = raw.iter().map(|(t, _)| t.to_lowercase()).collect();
+    if plain.is_empty() || (plain.len() == 1 && HELP_WORDS.contains(&plain[0].as_str())) {
+        return Ok(empty(Mode::Help));
+    }
+
+    // Detail: a trailing help word, or a question about an endpoint.
+    let mut detail = false;
+    while raw.len() > 1
+        && raw
+            .last()
+            .is_some_and(|(t, q)| !q && DETAIL_SUFFIX.contains(&t.to_lowercase().as_str()))
+    {
+        raw.pop();
+        detail = true;
+    }
+    let plain: Vec<String> = raw
+        .iter()
+        .map(|(t, _)| {
+            t.to_lowercase()
+                .trim_end_matches(['?', '.', '!'])
+                .to_string()
+        })
+        .collect();
+    let mut cue_tokens: HashSet<usize> = HashSet::new();
+    for (i, w) in plain.iter().enumerate() {
+        if DETAIL_CUES.contains(&w.as_str()) {
+            detail = true;
+            cue_tokens.insert(i);
+        }
+        if DETAIL_INPUTS.contains(&w.as_str())
+            && plain[..i]
+                .iter()
+                .rev()
+                .take(3)
+                .any(|p| p == "what" || p == "which")
+        {
+            detail = true;
+            cue_tokens.insert(i);
+        }
+    }
+    // "what does the lock user endpoint do?"
+    if plain.first().is_some_and(|w| w == "what")
+        && plain.get(1).is_some_and(|w| w == "does")
+        && plain.last().is_some_and(|w| w == "do")
+    {
+        detail = true;
+        cue_tokens.extend([0, 1, plain.len() - 1]);
+    }
+
+    // Explicit endpoint.
+    let texts: Vec<String> = raw.iter().map(|(t, _)| t.clone()).collect();
+    match explicit::find(&texts, version) {
+        Ok(Some(e)) => {
+            let mut bound = e.bound;
+            // Items typed after the endpoint (`name=Acme`, `limit==5`).
+            let used: HashSet<usize> = e.used.iter().copied().collect();
+            let rest: Vec<entities::Token> = raw
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !used.contains(i))
+                .map(|(_, (t, q))| {
+                    entities::tokens(&if *q { format!("{t:?}") } else { t.clone() }, lex).remove(0)
+                })
+                .collect();
+            add_items(e.operation, &rest, &mut bound);
+            let mode = if detail { Mode::Detail } else { Mode::Execute };
+            notes.extend(e.notes);
+            let missing = e
+                .operation
+                .path_params()
+                .filter(|p| bound.path_value(p.name).is_none())
+                .map(|p| p.name)
+                .collect();
+            let cand = Candidate {
+                operation: e.operation,
+                score: 100.0,
+                reason: "named explicitly".into(),
+                bound,
+                missing,
+            };
+            return Ok(Resolution {
+                mode,
+                version,
+                browse: None,
+                candidates: vec![cand],
+                confidence: Confidence::Exact,
+                notes,
+            });
+        }
+        Ok(None) => {}
+        Err(miss) => {
+            let mut r = empty(if detail { Mode::Detail } else { Mode::Execute });
+            r.notes.push(match miss {
+                explicit::Miss::WrongMethod { method, path, have } => {
+                    let have: Vec<&str> = have.iter().map(|m| m.as_str()).collect();
+                    format!("{path} has no {method} (it has {})", have.join(", "))
+                }
+                explicit::Miss::UnknownPath(p) => {
+                    format!("no endpoint has the path {p} in version {}", version.date)
+                }
+            });
+            return Ok(r);
+        }
+    }
+
+    // Browse: `tags`, a tag's name, or "... endpoints".
+    let joined = plain.join(" ");
+    if matches!(
+        joined.as_str(),
+        "tags" | "list tags" | "all tags" | "show tags" | "list all tags" | "show all tags"
+    ) {
+        let mut r = empty(Mode::Browse);
+        r.browse = Some(Browse::Tags);
+        return Ok(r);
+    }
+    if !detail {
+        if let Some(tag) = version.find_tag(&joined) {
+            let mut r = empty(Mode::Browse);
+            r.browse = Some(Browse::Tag(tag));
+            return Ok(r);
+        }
+    }
+    let tokens = entities::tokens(
+        &raw.iter()
+            .map(|(t, q)| if *q { format!("{t:?}") } else { t.clone() })
+            .collect::<Vec<_>>()
+            .join(" "),
+        lex,
+    );
+    let browse_cue = plain.iter().any(|w| BROWSE_CUES.contains(&w.as_str()))
+        || joined.contains("what can i do with")
+        || joined.contains("what can you do with");
+    let has_ids = tokens.iter().any(|t| t.is_value());
+    let index = crate::index::SearchIndex::get(version);
+
+    if browse_cue && !detail && !has_ids {
+        // Topic words: everything that is not a cue or a stop word.
+        let topic: Vec<&str> = plain
+            .iter()
+            .map(|w| w.as_str())
+            .filter(|w| {
+                !BROWSE_CUES.contains(w)
+                    && !lex.stop.contains(*w)
+                    && !matches!(
+                        *w,
+                        "list"
+                            | "show"
+                            | "related"
+                            | "deal"
+                            | "with"
+                            | "what"
+                            | "which"
+                            | "can"
+                            | "i"
+                            | "all"
+                            | "me"
+                            | "for"
+                    )
+            })
+            .collect();
+        let tag = version.find_tag(&topic.join(" ")).or_else(|| {
+            let a = rank::analyze(tokens.clone(), &HashSet::new(), index, lex);
+            let ranked = rank::rank(version, &a, index, lex, true);
+            // The tag most of the best matches carry.
+            let mut votes: Vec<(&'static str, f32)> = Vec::new();
+            for c in ranked.iter().take(5) {
+                for t in c.operation.tags {
+                    match votes.iter_mut().find(|(n, _)| n == t) {
+                        Some(v) => v.1 += c.score.max(0.1),
+                        None => votes.push((t, c.score.max(0.1))),
+                    }
+                }
+            }
+            votes.sort_by(|a, b| b.1.total_cmp(&a.1));
+            votes
+                .first()
+                .and_then(|(n, _)| version.tags().iter().find(|t| t.name == *n))
+        });
+        if let Some(tag) = tag {
+            let mut r = empty(Mode::Browse);
+            r.browse = Some(Browse::Tag(tag));
+            return Ok(r);
+        }
+    }
+
+    // Plain language.
+    let a = rank::analyze(tokens, &cue_tokens, index, lex);
+    for (from, to) in &a.corrections {
+        notes.push(format!("read `{from}` as `{to}`"));
+    }
+    let candidates = rank::rank(version, &a, index, lex, detail);
+    let confidence = confidence(&candidates);
+    let mode = if detail { Mode::Detail } else { Mode::Execute };
+    Ok(Resolution {
+        mode,
+        version,
+        browse: None,
+        candidates: candidates.into_iter().take(10).collect(),
+        confidence,
+        notes,
     })
 }
 
+fn looks_like_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10 && b[4] == b'-' && b[7] == b'-'
+}
+
+/// `key=value`, `key:=json` and `key==value` items typed after an explicit endpoint.
+fn add_items(op: &'static Operation, tokens: &[entities::Token], bound: &mut Bound) {
+    for t in tokens {
+        let entities::Kind::Item { key, op: item_op } = &t.kind else {
+            continue;
+        };
+        if let Some(p) = op.params.iter().find(|p| p.name == key.as_str()) {
+            match p.location {
+                crate::catalog::ParamIn::Path => bound.path.push((p.name, t.text.clone())),
+                crate::catalog::ParamIn::Query => {
+                    bound.query.push((p.name.to_string(), t.text.clone()))
+                }
+            }
+            continue;
+        }
+        match item_op {
+            entities::ItemOp::Query => bound.query.push((key.clone(), t.text.clone())),
+            entities::ItemOp::Json => {
+                let v = serde_json::from_str(&t.text).unwrap_or(Value::String(t.text.clone()));
+                bound.body.insert(key.clone(), v);
+            }
+            entities::ItemOp::Eq => {
+                let field_ty = op.body.and_then(|b| b.field(key)).map(|f| f.ty);
+                let v = match field_ty {
+                    Some("integer" | "number" | "boolean") => {
+                        serde_json::from_str(&t.text).unwrap_or(Value::String(t.text.clone()))
+                    }
+                    _ => Value::String(t.text.clone()),
+                };
+                if op.body.is_some() {
+                    bound.body.insert(key.clone(), v);
+                } else {
+                    bound.query.push((key.clone(), t.text.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// High when the winner is clear; low when the first two are close, or
+/// differ in method with a write on top.
+fn confidence(c: &[Candidate]) -> Confidence {
+    match c {
+        [] => Confidence::None,
+        [_] => Confidence::High,
+        [a, b, ..] => {
+            let gap = a.score - b.score;
+            if a.score < 3.0
+                || gap < 1.0
+                || (a.operation.method != b.operation.method
+                    && a.operation.method.is_write()
+                    && gap < 2.0)
+            {
+                Confidence::Low
+            } else {
+                Confidence::High
+            }
+        }
+    }
+}
+
 /// A `; did you mean ...` hint naming the nearest tag or endpoint, or "".
-pub fn nearest_hint(version: &Version, prompt: &str) -> String {
-    let _ = (version, prompt);
-    String::new()
+pub fn nearest_hint(version: &'static Version, prompt: &str) -> String {
+    if let Ok(r) = resolve(prompt, Some(version)) {
+        if let Some(n) = r.notes.first() {
+            return format!(" ({n})");
+        }
+    }
+    // The closest tag by shared letters.
+    let key = crate::catalog::tag_key(prompt);
+    let best = version.tags().iter().min_by_key(|t| {
+        let k = crate::catalog::tag_key(t.name);
+        levenshtein(&k, &key)
+    });
+    match best {
+        Some(t) => format!(
+            "; did you mean the tag `{}`? (`clerk tags` lists them all)",
+            t.name
+        ),
+        None => String::new(),
+    }
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }

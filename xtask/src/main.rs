@@ -43,7 +43,10 @@ fn main() -> ExitCode {
 
 /// The workspace root (the parent of this crate's manifest directory).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 #[cfg(feature = "eval")]
@@ -59,7 +62,17 @@ fn run_eval(args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(cargo)
         .current_dir(workspace_root())
-        .args(["run", "--quiet", "--release", "--package", "xtask", "--features", "eval", "--", "eval"])
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "xtask",
+            "--features",
+            "eval",
+            "--",
+            "eval",
+        ])
         .args(args)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;

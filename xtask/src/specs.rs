@@ -38,15 +38,29 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut out = crate::workspace_root().join("specs");
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
         match a.as_str() {
             "--from" => source = Source::Dir(PathBuf::from(value("--from")?)),
             "--url" => source = Source::Url(value("--url")?),
             "--only" => {
-                only = Some(value("--only")?.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                only = Some(
+                    value("--only")?
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                )
             }
             "--out" => out = PathBuf::from(value("--out")?),
-            other => return Err(format!("unknown argument `{other}` (see `cargo xtask --help`)")),
+            other => {
+                return Err(format!(
+                    "unknown argument `{other}` (see `cargo xtask --help`)"
+                ))
+            }
         }
     }
 
@@ -59,7 +73,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         for v in only {
             if !entries.iter().any(|e| &e.version == v) {
                 let have: Vec<&str> = entries.iter().map(|e| e.version.as_str()).collect();
-                return Err(format!("version {v} is not in the source (it has: {})", have.join(", ")));
+                return Err(format!(
+                    "version {v} is not in the source (it has: {})",
+                    have.join(", ")
+                ));
             }
         }
         entries.retain(|e| only.contains(&e.version));
@@ -86,10 +103,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let result = bytes.and_then(|bytes| {
             if let Some(size) = e.size {
                 if bytes.len() as u64 != size {
-                    return Err(format!("{}: got {} bytes, the listing announced {size}", e.file_name, bytes.len()));
+                    return Err(format!(
+                        "{}: got {} bytes, the listing announced {size}",
+                        e.file_name,
+                        bytes.len()
+                    ));
                 }
             }
-            let json = convert(&bytes, &e.version).map_err(|err| format!("{}: {err}", e.file_name))?;
+            let json =
+                convert(&bytes, &e.version).map_err(|err| format!("{}: {err}", e.file_name))?;
             let dest = bapi.join(format!("{}.json", e.version));
             write_atomic(&dest, json.as_bytes())?;
             Ok((bytes, json.len()))
@@ -108,7 +130,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     "json_bytes": json_len,
                     "fetched_at": rfc3339(SystemTime::now()),
                 }));
-                eprintln!("  ok {} ({} KB yaml -> {} KB json)", e.version, bytes.len() / 1024, json_len / 1024);
+                eprintln!(
+                    "  ok {} ({} KB yaml -> {} KB json)",
+                    e.version,
+                    bytes.len() / 1024,
+                    json_len / 1024
+                );
             }
             Err(err) => {
                 eprintln!("  FAILED {err}");
@@ -128,32 +155,56 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Source::Url(_) => "MIT (clerk/openapi-specs LICENSE)",
     };
     let doc = json!({ "license": license, "versions": manifest });
-    write_atomic(&manifest_path, serde_json::to_string_pretty(&doc).unwrap().as_bytes())?;
+    write_atomic(
+        &manifest_path,
+        serde_json::to_string_pretty(&doc).unwrap().as_bytes(),
+    )?;
 
     if failures.is_empty() {
         eprintln!("specs: {} version(s) in {}", entries.len(), bapi.display());
         Ok(())
     } else {
-        Err(format!("{} spec file(s) rejected; the previous copies were kept", failures.len()))
+        Err(format!(
+            "{} spec file(s) rejected; the previous copies were kept",
+            failures.len()
+        ))
     }
 }
 
 fn version_of(file_name: &str) -> Option<String> {
-    let stem = file_name.strip_suffix(".yml").or_else(|| file_name.strip_suffix(".yaml"))?;
+    let stem = file_name
+        .strip_suffix(".yml")
+        .or_else(|| file_name.strip_suffix(".yaml"))?;
     let b = stem.as_bytes();
     let ok = b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     ok.then(|| stem.to_string())
 }
 
 fn list_dir(dir: &Path) -> Result<Vec<Entry>, String> {
     let bapi = dir.join("bapi");
-    let rd = fs::read_dir(&bapi).map_err(|e| format!("{}: {e} (expected a copy of clerk/openapi-specs)", bapi.display()))?;
+    let rd = fs::read_dir(&bapi).map_err(|e| {
+        format!(
+            "{}: {e} (expected a copy of clerk/openapi-specs)",
+            bapi.display()
+        )
+    })?;
     let mut out = Vec::new();
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
         if let Some(version) = version_of(&name) {
-            out.push(Entry { version, file_name: name, location: e.path().display().to_string(), size: None });
+            out.push(Entry {
+                version,
+                file_name: name,
+                location: e.path().display().to_string(),
+                size: None,
+            });
         }
     }
     Ok(out)
@@ -178,12 +229,18 @@ fn list_url(url: &str) -> Result<Vec<Entry>, String> {
         .body_mut()
         .read_json()
         .map_err(|e| format!("{url}: not a JSON listing: {e}"))?;
-    let items = listing.as_array().ok_or_else(|| format!("{url}: expected a JSON array of files"))?;
+    let items = listing
+        .as_array()
+        .ok_or_else(|| format!("{url}: expected a JSON array of files"))?;
     let mut out = Vec::new();
     for item in items {
         let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
-        let Some(version) = version_of(name) else { continue };
-        let Some(dl) = item.get("download_url").and_then(Value::as_str) else { continue };
+        let Some(version) = version_of(name) else {
+            continue;
+        };
+        let Some(dl) = item.get("download_url").and_then(Value::as_str) else {
+            continue;
+        };
         out.push(Entry {
             version,
             file_name: name.to_string(),
@@ -214,18 +271,24 @@ fn download(url: &str, name: &str) -> Result<Vec<u8>, String> {
 
 /// YAML -> checked OpenAPI 3.0 -> compact JSON.
 fn convert(bytes: &[u8], version: &str) -> Result<String, String> {
-    let value: Value = serde_yaml_ng::from_slice(bytes).map_err(|e| format!("not valid YAML: {e}"))?;
+    let value: Value =
+        serde_yaml_ng::from_slice(bytes).map_err(|e| format!("not valid YAML: {e}"))?;
     let openapi = value.get("openapi").and_then(Value::as_str).unwrap_or("");
     if !openapi.starts_with("3.0") {
-        return Err(format!("not an OpenAPI 3.0 document (openapi: {openapi:?})"));
+        return Err(format!(
+            "not an OpenAPI 3.0 document (openapi: {openapi:?})"
+        ));
     }
-    let parsed: openapiv3::OpenAPI =
-        serde_json::from_value(value.clone()).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    let parsed: openapiv3::OpenAPI = serde_json::from_value(value.clone())
+        .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
     if parsed.paths.paths.is_empty() {
         return Err("the document has no paths".into());
     }
     if parsed.info.version != version {
-        eprintln!("  note: {version} declares info.version {:?}", parsed.info.version);
+        eprintln!(
+            "  note: {version} declares info.version {:?}",
+            parsed.info.version
+        );
     }
     let mut dangling = Vec::new();
     check_refs(&value, &value, &mut dangling);
@@ -268,7 +331,10 @@ fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), String> {
 
 /// `SystemTime` as an RFC 3339 UTC timestamp, without a date-time dependency.
 fn rfc3339(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Howard Hinnant's civil_from_days.
     let z = days as i64 + 719_468;
@@ -280,5 +346,10 @@ fn rfc3339(t: SystemTime) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }

@@ -1,0 +1,327 @@
+//! Splits a prompt into tokens and pulls out the values it states (Clerk IDs,
+//! emails, phone numbers, quoted strings, `key=value` items, JSON literals,
+//! numbers, identifier-like values), leaving plain words for the search.
+
+use serde_json::Value;
+
+use super::lexicon::Lexicon;
+
+/// What a token is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// A plain word (lower-cased in `Token::norm`).
+    Word,
+    /// A Clerk ID with its entity kind (`user`, `organization`, ...).
+    Id(String),
+    Email,
+    Phone,
+    Url,
+    /// A host name such as `acme.com`.
+    Domain,
+    /// A whole number.
+    Number,
+    /// A quoted string (quotes removed).
+    Quoted,
+    /// A JSON object or array.
+    Json(Value),
+    /// An identifier-like value that is not a Clerk ID: `john_doe`, `crm-8842`, `oauth_google`.
+    Ident,
+    /// `key=value` (body field or parameter), `key:=json` (typed body field), `key==value` (query).
+    Item {
+        key: String,
+        op: ItemOp,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemOp {
+    Eq,
+    Json,
+    Query,
+}
+
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// The text as typed (quotes removed, trailing punctuation trimmed).
+    pub text: String,
+    /// Lower-cased text.
+    pub norm: String,
+    pub kind: Kind,
+}
+
+impl Token {
+    pub fn is_value(&self) -> bool {
+        !matches!(self.kind, Kind::Word)
+    }
+}
+
+/// Splits on whitespace, keeping quoted strings and balanced JSON literals whole.
+pub fn split(prompt: &str) -> Vec<(String, bool)> {
+    let chars: Vec<char> = prompt.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == '"' || c == '\'' || c == '“' || c == '‘' {
+            let close = match c {
+                '“' => '”',
+                '‘' => '’',
+                _ => c,
+            };
+            if let Some(end) = chars[i + 1..].iter().position(|&d| d == close) {
+                out.push((chars[i + 1..i + 1 + end].iter().collect(), true));
+                i += end + 2;
+                continue;
+            }
+        }
+        if c == '{' || c == '[' {
+            // A balanced JSON literal, possibly with spaces inside.
+            let mut depth = 0i32;
+            let mut in_str = false;
+            let mut j = i;
+            while j < chars.len() {
+                let d = chars[j];
+                if in_str {
+                    if d == '\\' {
+                        j += 1;
+                    } else if d == '"' {
+                        in_str = false;
+                    }
+                } else if d == '"' {
+                    in_str = true;
+                } else if d == '{' || d == '[' {
+                    depth += 1;
+                } else if d == '}' || d == ']' {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                j += 1;
+            }
+            if j < chars.len() {
+                let s: String = chars[i..=j].iter().collect();
+                if serde_json::from_str::<Value>(&s).is_ok() {
+                    out.push((s, false));
+                    i = j + 1;
+                    continue;
+                }
+            }
+        }
+        let start = i;
+        while i < chars.len() && !chars[i].is_whitespace() {
+            i += 1;
+        }
+        let mut tok: String = chars[start..i].iter().collect();
+        // key='{"a": 1}' style items whose quoted value holds spaces.
+        if let Some(q) = tok.find(['\'', '"']) {
+            let quote = tok[q..].chars().next().unwrap();
+            if tok[..q].ends_with('=') && !tok[q + 1..].contains(quote) {
+                if let Some(end) = chars[i..].iter().position(|&d| d == quote) {
+                    let rest: String = chars[i..i + end].iter().collect();
+                    tok = format!("{}{}{}", &tok[..q], &tok[q + 1..], rest);
+                    i += end + 1;
+                } else {
+                    tok.remove(q);
+                }
+            } else if tok[..q].ends_with('=') && tok.ends_with(quote) && tok.len() > q + 1 {
+                tok = format!("{}{}", &tok[..q], &tok[q + 1..tok.len() - 1]);
+            }
+        }
+        out.push((tok, false));
+    }
+    out
+}
+
+/// Classifies the tokens of a prompt.
+pub fn tokens(prompt: &str, lex: &Lexicon) -> Vec<Token> {
+    split(prompt)
+        .into_iter()
+        .map(|(t, quoted)| classify(t, quoted, lex))
+        .collect()
+}
+
+fn classify(raw: String, quoted: bool, lex: &Lexicon) -> Token {
+    if quoted {
+        let norm = raw.to_lowercase();
+        return Token {
+            text: raw,
+            norm,
+            kind: Kind::Quoted,
+        };
+    }
+    if raw.starts_with('{') || raw.starts_with('[') {
+        if let Ok(v) = serde_json::from_str::<Value>(&raw) {
+            let norm = raw.clone();
+            return Token {
+                text: raw,
+                norm,
+                kind: Kind::Json(v),
+            };
+        }
+    }
+    // key==value, key:=json, key=value
+    if let Some(item) = item(&raw) {
+        return item;
+    }
+    let text = raw
+        .trim_end_matches(['?', '!', ',', ';', '.', ')', ':'])
+        .trim_start_matches(['(', ','])
+        .to_string();
+    let norm = text.to_lowercase();
+    let kind = if text.is_empty() {
+        Kind::Word
+    } else if norm.contains("://") {
+        Kind::Url
+    } else if is_email(&text) {
+        Kind::Email
+    } else if is_phone(&text) {
+        Kind::Phone
+    } else if let Some(k) = lex.id_kind(&text) {
+        Kind::Id(k.to_string())
+    } else if text.chars().all(|c| c.is_ascii_digit()) {
+        Kind::Number
+    } else if is_domain(&norm) {
+        Kind::Domain
+    } else if is_ident(&text) {
+        Kind::Ident
+    } else {
+        Kind::Word
+    };
+    Token { text, norm, kind }
+}
+
+fn item(raw: &str) -> Option<Token> {
+    let key_end = raw.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))?;
+    if key_end == 0 || !raw.as_bytes()[0].is_ascii_alphabetic() && raw.as_bytes()[0] != b'_' {
+        return None;
+    }
+    let key = &raw[..key_end];
+    let rest = &raw[key_end..];
+    let (op, value) = if let Some(v) = rest.strip_prefix("==") {
+        (ItemOp::Query, v)
+    } else if let Some(v) = rest.strip_prefix(":=") {
+        (ItemOp::Json, v)
+    } else if let Some(v) = rest.strip_prefix('=') {
+        (ItemOp::Eq, v)
+    } else {
+        return None;
+    };
+    Some(Token {
+        text: value.to_string(),
+        norm: value.to_lowercase(),
+        kind: Kind::Item {
+            key: key.to_string(),
+            op,
+        },
+    })
+}
+
+fn is_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.starts_with('.')
+                && domain.contains('.')
+                && !domain.ends_with('.')
+                && !s.contains(' ')
+        }
+        None => false,
+    }
+}
+
+fn is_phone(s: &str) -> bool {
+    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+    let allowed = s
+        .chars()
+        .all(|c| c.is_ascii_digit() || "+-() .".contains(c));
+    allowed && (s.starts_with('+') && digits >= 7 || digits >= 10 && s.contains('-'))
+}
+
+fn is_domain(s: &str) -> bool {
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+/// `john_doe`, `crm-8842`, `role:admin`, `hunter2`: identifier-shaped, not a plain word.
+fn is_ident(s: &str) -> bool {
+    let has_sep = s.contains(['_', '-', ':', '/', '.']);
+    let has_digit = s.chars().any(|c| c.is_ascii_digit());
+    let has_alpha = s.chars().any(|c| c.is_alphabetic());
+    let inner_upper =
+        s.chars().skip(1).any(|c| c.is_uppercase()) && s.chars().any(|c| c.is_lowercase());
+    s.len() >= 2
+        && (has_sep && has_alpha || has_digit && has_alpha || inner_upper)
+        && !s.starts_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::lexicon;
+
+    fn kinds(p: &str) -> Vec<Kind> {
+        tokens(p, lexicon::get())
+            .into_iter()
+            .map(|t| t.kind)
+            .collect()
+    }
+
+    #[test]
+    fn classifies() {
+        let k = kinds("get user_2ab jane@acme.com +14155550123 john_doe 5 acme.com \"Acme Inc\"");
+        assert_eq!(k[0], Kind::Word);
+        assert_eq!(k[1], Kind::Id("user".into()));
+        assert_eq!(k[2], Kind::Email);
+        assert_eq!(k[3], Kind::Phone);
+        assert_eq!(k[4], Kind::Ident);
+        assert_eq!(k[5], Kind::Number);
+        assert_eq!(k[6], Kind::Domain);
+        assert_eq!(k[7], Kind::Quoted);
+    }
+
+    #[test]
+    fn items_and_json() {
+        let t = tokens(
+            r#"set public metadata {"plan": "pro"} on user_1 name=Acme n:=5 limit==3 m:='{"a": 1}'"#,
+            lexicon::get(),
+        );
+        assert!(matches!(t[3].kind, Kind::Json(_)));
+        assert!(matches!(&t[6].kind, Kind::Item { key, op: ItemOp::Eq } if key == "name"));
+        assert!(matches!(&t[7].kind, Kind::Item { key, op: ItemOp::Json } if key == "n"));
+        assert!(matches!(&t[8].kind, Kind::Item { key, op: ItemOp::Query } if key == "limit"));
+        assert_eq!(t[9].text, r#"{"a": 1}"#);
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for p in [
+            "\"",
+            "{",
+            "[}",
+            "'",
+            "=",
+            "a=",
+            "==",
+            ":=",
+            "é=1",
+            "x='",
+            "{\"a\":",
+            "“quoted”",
+            "‘",
+            "\u{0}",
+        ] {
+            let _ = tokens(p, lexicon::get());
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The domain vocabulary (`lexicon.txt`), parsed once per process.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use crate::catalog::Method;
+
+pub struct Lexicon {
+    /// Multi-word phrases (as word lists), longest first, with their replacement words.
+    pub phrases: Vec<(Vec<String>, Vec<String>)>,
+    pub synonyms: HashMap<String, Vec<String>>,
+    pub methods: HashMap<String, Vec<(Method, f32)>>,
+    /// ID prefixes (`user_`, `role_set:`), longest first, with their entity kind.
+    pub ids: Vec<(String, String)>,
+    /// Parameter name -> accepted entity kinds.
+    pub params: HashMap<String, Vec<String>>,
+    pub stop: HashSet<String>,
+    pub weak: HashSet<String>,
+    pub count: HashSet<String>,
+    pub many: HashSet<String>,
+}
+
+const TEXT: &str = include_str!("lexicon.txt");
+
+pub fn get() -> &'static Lexicon {
+    static LEX: OnceLock<Lexicon> = OnceLock::new();
+    LEX.get_or_init(|| parse(TEXT))
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+fn parse(text: &str) -> Lexicon {
+    let mut lex = Lexicon {
+        phrases: Vec::new(),
+        synonyms: HashMap::new(),
+        methods: HashMap::new(),
+        ids: Vec::new(),
+        params: HashMap::new(),
+        stop: HashSet::new(),
+        weak: HashSet::new(),
+        count: HashSet::new(),
+        many: HashSet::new(),
+    };
+    let mut section = "";
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = match name {
+                "phrases" => "phrases",
+                "synonyms" => "synonyms",
+                "methods" => "methods",
+                "ids" => "ids",
+                "params" => "params",
+                "stop" => "stop",
+                "weak" => "weak",
+                "count" => "count",
+                "many" => "many",
+                _ => "",
+            };
+            continue;
+        }
+        let (left, right) = match line.split_once(" = ") {
+            Some((l, r)) => (l.trim(), r.trim()),
+            None => (line, ""),
+        };
+        match section {
+            "phrases" => lex.phrases.push((words(left), words(right))),
+            "synonyms" => lex
+                .synonyms
+                .entry(left.to_string())
+                .or_default()
+                .extend(words(right)),
+            "methods" => {
+                let list = words(right)
+                    .iter()
+                    .filter_map(|m| {
+                        let (name, strength) = m.split_once(':').unwrap_or((m, "1"));
+                        Some((Method::parse(name)?, strength.parse().unwrap_or(1.0)))
+                    })
+                    .collect();
+                lex.methods.insert(left.to_string(), list);
+            }
+            "ids" => lex.ids.push((left.to_string(), right.to_string())),
+            "params" => {
+                lex.params.insert(left.to_string(), words(right));
+            }
+            "stop" => lex.stop.extend(words(left)),
+            "weak" => lex.weak.extend(words(left)),
+            "count" => lex.count.extend(words(left)),
+            "many" => lex.many.extend(words(left)),
+            _ => {}
+        }
+    }
+    lex.phrases.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    lex.ids.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    lex
+}
+
+impl Lexicon {
+    /// The entity kind of a Clerk ID (`user_2ab` -> `user`), if the token is one.
+    pub fn id_kind(&self, token: &str) -> Option<&str> {
+        for (prefix, kind) in &self.ids {
+            if let Some(rest) = token.strip_prefix(prefix.as_str()) {
+                let ok = !rest.is_empty()
+                    && rest != "id"
+                    && rest != "ids"
+                    && rest
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == ':');
+                if ok {
+                    return Some(kind);
+                }
+            }
+        }
+        None
+    }
+
+    /// Entity kinds a parameter accepts: from the table, else derived from its
+    /// name (`foo_bar_id` -> `foo_bar`).
+    pub fn param_kinds<'a>(&'a self, name: &'a str) -> Vec<&'a str> {
+        if let Some(k) = self.params.get(name) {
+            return k.iter().map(String::as_str).collect();
+        }
+        if let Some(stem) = name.strip_suffix("_id") {
+            return vec![stem];
+        }
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sections() {
+        let l = get();
+        assert_eq!(l.id_kind("user_2abc"), Some("user"));
+        assert_eq!(l.id_kind("orginv_2x"), Some("organization_invitation"));
+        assert_eq!(l.id_kind("role_set:default"), Some("role_set"));
+        assert_eq!(l.id_kind("user_id"), None);
+        assert_eq!(l.id_kind("john_doe"), None);
+        assert!(l.stop.contains("the"));
+        assert!(l.methods["ban"].iter().any(|(m, _)| *m == Method::Post));
+        assert!(l.phrases.iter().any(|(p, _)| p == &["how", "many"]));
+        assert_eq!(l.param_kinds("user_id"), vec!["user"]);
+        assert_eq!(l.param_kinds("widget_id"), vec!["widget"]);
+    }
+}

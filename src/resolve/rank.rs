@@ -1,0 +1,724 @@
+//! Plain-language ranking: analyse the prompt's words (phrases, synonyms,
+//! typo correction, verb -> method prior), score every operation with BM25 on
+//! the embedded index, bind the prompt's values to each operation's
+//! parameters, and rerank on structure (IDs that fit path parameters, required
+//! parameters satisfied, method prior, deprecation).
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+
+use super::entities::{ItemOp, Kind, Token};
+use super::lexicon::Lexicon;
+use super::{Bound, Candidate};
+use crate::catalog::{Method, Operation, Param, ParamIn, Version};
+use crate::index::{QueryWord, SearchIndex};
+
+/// The prompt, analysed once and shared by the scoring of every operation.
+pub struct Analysis {
+    pub tokens: Vec<Token>,
+    /// Search words with weights (after phrases, stop words, synonyms, typo fixes).
+    pub words: Vec<(String, f32)>,
+    /// Normalised plain words in prompt order (after phrase replacement), with their token index.
+    pub terms: Vec<(String, usize)>,
+    /// Method prior from verbs: (method, strength).
+    pub verbs: Vec<(Method, f32)>,
+    /// Tokens that are free values: unknown words (not in the vocabulary, not typos).
+    pub free: Vec<usize>,
+    pub count: bool,
+    /// Typo corrections made, for `--explain`.
+    pub corrections: Vec<(String, String)>,
+}
+
+/// Analyses classified tokens. `skip` holds token indices already consumed (mode cues).
+pub fn analyze(
+    tokens: Vec<Token>,
+    skip: &HashSet<usize>,
+    index: &SearchIndex,
+    lex: &Lexicon,
+) -> Analysis {
+    // 1. Phrase replacement over runs of plain words.
+    let mut terms: Vec<(String, usize)> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if skip.contains(&i) || tokens[i].kind != Kind::Word {
+            i += 1;
+            continue;
+        }
+        let mut matched = false;
+        for (phrase, repl) in &lex.phrases {
+            let n = phrase.len();
+            if i + n <= tokens.len()
+                && (0..n).all(|k| {
+                    tokens[i + k].kind == Kind::Word
+                        && !skip.contains(&(i + k))
+                        && tokens[i + k].norm == phrase[k]
+                })
+            {
+                for r in repl {
+                    terms.push((r.clone(), i));
+                }
+                i += n;
+                matched = true;
+                break;
+            }
+        }
+        if !matched {
+            let w = tokens[i]
+                .norm
+                .trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+            if !w.is_empty() {
+                terms.push((w.to_string(), i));
+            }
+            i += 1;
+        }
+    }
+
+    // 2. Verbs, stop words, typos, synonyms.
+    let mut words: Vec<(String, f32)> = Vec::new();
+    let mut verbs: Vec<(Method, f32)> = Vec::new();
+    let mut free = Vec::new();
+    let mut corrections = Vec::new();
+    let mut count = false;
+    for (t, (term, tok)) in terms.clone().into_iter().enumerate() {
+        if let Some(m) = lex.methods.get(&term) {
+            // Only the first verb-like words steer the method ("delete ... list" is about deleting).
+            let strength = if verbs.is_empty() { 1.0 } else { 0.6 };
+            for (method, s) in m {
+                verbs.push((*method, s * strength));
+            }
+        }
+        if lex.count.contains(&term) {
+            count = true;
+        }
+        if lex.stop.contains(&term) {
+            continue;
+        }
+        let known = lex.synonyms.contains_key(&term)
+            || lex.methods.contains_key(&term)
+            || term.contains('_')
+            || index.raw_doc_freq(&term) > 0
+            || index.raw_doc_freq(&crate::catalog::singular(&term)) > 0;
+        let mut term = term;
+        if !known {
+            match correct(&term, index, lex) {
+                Some(fixed) => {
+                    corrections.push((term.clone(), fixed.clone()));
+                    terms[t].0 = fixed.clone();
+                    term = fixed;
+                }
+                None => {
+                    free.push(tok);
+                    continue;
+                }
+            }
+        }
+        let weight = if lex.weak.contains(&term) { 0.3 } else { 1.0 };
+        words.push((term.clone(), weight));
+        if let Some(syn) = lex.synonyms.get(&term) {
+            for s in syn {
+                if *s != term {
+                    words.push((s.clone(), 0.6 * weight));
+                }
+            }
+        }
+    }
+    Analysis {
+        tokens,
+        words,
+        terms,
+        verbs,
+        free,
+        count,
+        corrections,
+    }
+}
+
+/// Corrects a typo against the index vocabulary and the lexicon: same first
+/// letter, Damerau-Levenshtein distance 1 (2 for words of 7+ letters); the
+/// most frequent candidate wins.
+fn correct(word: &str, index: &SearchIndex, lex: &Lexicon) -> Option<String> {
+    let n = word.chars().count();
+    if n < 4 || !word.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let max = if n >= 7 { 2 } else { 1 };
+    let first = word.as_bytes()[0];
+    let mut best: Option<(usize, u32, String)> = None;
+    let vocab = index.vocabulary().iter().map(|(w, f)| (w.as_str(), *f));
+    let lexicon = lex
+        .synonyms
+        .keys()
+        .chain(lex.methods.keys())
+        .map(|w| (w.as_str(), 5u32));
+    for (cand, freq) in vocab.chain(lexicon) {
+        if cand.as_bytes().first() != Some(&first)
+            || cand.len().abs_diff(word.len()) > max
+            || cand.len() < 3
+        {
+            continue;
+        }
+        let d = distance(word, cand);
+        if d <= max
+            && best
+                .as_ref()
+                .is_none_or(|(bd, bf, _)| d < *bd || d == *bd && freq > *bf)
+        {
+            best = Some((d, freq, cand.to_string()));
+        }
+    }
+    best.map(|(_, _, w)| w)
+}
+
+/// Optimal string alignment distance (Levenshtein with adjacent transpositions).
+fn distance(a: &str, b: &str) -> usize {
+    let a = a.as_bytes();
+    let b = b.as_bytes();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// Ranks every operation of `version` for the analysed prompt.
+pub fn rank(
+    version: &'static Version,
+    a: &Analysis,
+    index: &SearchIndex,
+    lex: &Lexicon,
+    detail: bool,
+) -> Vec<Candidate> {
+    let query: Vec<QueryWord<'_>> = a
+        .words
+        .iter()
+        .map(|(w, weight)| QueryWord {
+            text: w,
+            weight: *weight,
+            fuzzy: false,
+        })
+        .collect();
+    let bm25 = index.scores(&query);
+    let max = bm25.iter().cloned().fold(0.0f32, f32::max);
+    let has_values = a.tokens.iter().any(|t| matches!(t.kind, Kind::Id(_)));
+    let mut out = Vec::new();
+    for (i, op) in version.operations().iter().enumerate() {
+        let text = if max > 0.0 { 10.0 * bm25[i] / max } else { 0.0 };
+        if text <= 0.5 && !(max == 0.0 && has_values) {
+            continue;
+        }
+        let b = bind(op, a, lex);
+        let mut score = text;
+        let mut why = vec![format!("text {text:.1}")];
+
+        // Method prior.
+        if a.verbs.is_empty() {
+            if op.method == Method::Get {
+                score += 1.0;
+            }
+        } else {
+            let s = a
+                .verbs
+                .iter()
+                .filter(|(m, _)| *m == op.method)
+                .map(|(_, s)| *s)
+                .fold(0.0f32, f32::max);
+            if s > 0.0 {
+                score += 3.0 * s;
+                why.push(format!("verb fits {}", op.method));
+            } else {
+                score -= 2.0;
+            }
+        }
+        // Structure: IDs that fit, required parameters satisfied.
+        score += 2.5 * b.ids_in_path as f32
+            + 1.0 * b.ids_elsewhere as f32
+            + 1.0 * b.values_in_path as f32;
+        score -= 2.0 * b.ids_unused as f32;
+        if b.ids_in_path + b.ids_elsewhere > 0 {
+            why.push(format!("{} id(s) fit", b.ids_in_path + b.ids_elsewhere));
+        }
+        if b.ids_unused > 0 {
+            why.push(format!("{} id(s) unused", b.ids_unused));
+        }
+        let missing_penalty = if detail { 0.3 } else { 3.0 };
+        score -= missing_penalty * b.missing.len() as f32;
+        if !b.missing.is_empty() {
+            why.push(format!("needs {}", b.missing.join(", ")));
+        }
+        if a.count && op.path.ends_with("/count") {
+            score += 3.0;
+            why.push("count".into());
+        }
+        if op.deprecated {
+            score -= 1.5;
+            why.push("deprecated".into());
+        }
+        out.push(Candidate {
+            operation: op,
+            score,
+            reason: why.join(", "),
+            bound: b.bound,
+            missing: b.missing,
+        });
+    }
+    out.sort_by(|x, y| y.score.total_cmp(&x.score));
+    out
+}
+
+struct Binding {
+    bound: Bound,
+    missing: Vec<&'static str>,
+    ids_in_path: usize,
+    ids_elsewhere: usize,
+    ids_unused: usize,
+    values_in_path: usize,
+}
+
+fn accepts(param: &str, kind: &str, lex: &Lexicon) -> bool {
+    lex.param_kinds(param).contains(&kind)
+}
+
+fn accepts_slug(p: &Param) -> bool {
+    let d = p.description.to_ascii_lowercase();
+    d.contains("slug") || p.name.contains("key_or_id")
+}
+
+/// A free-text path parameter (not an ID): `provider`, `template_name`, `slug`.
+fn is_free_path(p: &Param) -> bool {
+    p.location == ParamIn::Path
+        && p.enum_values.is_empty()
+        && !p.name.ends_with("_id")
+        && !p.name.ends_with("ID")
+        && p.name != "id"
+}
+
+/// Binds the prompt's values to one operation's parameters.
+fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
+    let toks = &a.tokens;
+    let mut used = vec![false; toks.len()];
+    let mut bound = Bound::default();
+    let mut b = Binding {
+        bound: Bound::default(),
+        missing: Vec::new(),
+        ids_in_path: 0,
+        ids_elsewhere: 0,
+        ids_unused: 0,
+        values_in_path: 0,
+    };
+    let mut body = Map::new();
+
+    // Explicit items first.
+    for (i, t) in toks.iter().enumerate() {
+        let Kind::Item { key, op: item_op } = &t.kind else {
+            continue;
+        };
+        used[i] = true;
+        if let Some(p) = op.params.iter().find(|p| p.name == key.as_str()) {
+            match p.location {
+                ParamIn::Path => bound.path.push((p.name, t.text.clone())),
+                ParamIn::Query => bound.query.push((p.name.to_string(), t.text.clone())),
+            }
+            continue;
+        }
+        match item_op {
+            ItemOp::Query => bound.query.push((key.clone(), t.text.clone())),
+            ItemOp::Json => {
+                let v = serde_json::from_str(&t.text).unwrap_or(Value::String(t.text.clone()));
+                body.insert(key.clone(), v);
+            }
+            ItemOp::Eq => {
+                if op.body.is_some() {
+                    body.insert(key.clone(), typed_field(op, key, &t.text));
+                } else {
+                    bound.query.push((key.clone(), t.text.clone()));
+                }
+            }
+        }
+    }
+
+    // Clerk IDs: path parameters, then query parameters, then body fields.
+    for p in op.path_params() {
+        if bound.path_value(p.name).is_some() {
+            continue;
+        }
+        if let Some(i) = (0..toks.len())
+            .find(|&i| !used[i] && matches!(&toks[i].kind, Kind::Id(k) if accepts(p.name, k, lex)))
+        {
+            used[i] = true;
+            bound.path.push((p.name, toks[i].text.clone()));
+            b.ids_in_path += 1;
+        }
+    }
+    for p in op.query_params() {
+        let many = p.ty.ends_with("[]");
+        loop {
+            let Some(i) = (0..toks.len()).find(|&i| {
+                !used[i] && matches!(&toks[i].kind, Kind::Id(k) if accepts(p.name, k, lex))
+            }) else {
+                break;
+            };
+            used[i] = true;
+            bound.query.push((p.name.to_string(), toks[i].text.clone()));
+            b.ids_elsewhere += 1;
+            if !many {
+                break;
+            }
+        }
+    }
+    if let Some(body_schema) = op.body {
+        for f in body_schema.top_fields() {
+            let name = f.path;
+            let kinds: Vec<&str> = if let Some(stem) = name.strip_suffix("_ids") {
+                vec![stem]
+            } else {
+                lex.param_kinds(name)
+            };
+            if kinds.is_empty() {
+                continue;
+            }
+            let many = f.ty.ends_with("[]");
+            let mut vals = Vec::new();
+            for i in 0..toks.len() {
+                if !used[i] && matches!(&toks[i].kind, Kind::Id(k) if kinds.contains(&k.as_str())) {
+                    used[i] = true;
+                    vals.push(Value::String(toks[i].text.clone()));
+                    b.ids_elsewhere += 1;
+                    if !many {
+                        break;
+                    }
+                }
+            }
+            if !vals.is_empty() && !body.contains_key(name) {
+                body.insert(
+                    name.to_string(),
+                    if many {
+                        Value::Array(vals)
+                    } else {
+                        vals.remove(0)
+                    },
+                );
+            }
+        }
+    }
+
+    // Remaining path parameters: enums, slugs and free-text values.
+    for p in op.path_params() {
+        if bound.path_value(p.name).is_some() {
+            continue;
+        }
+        if !p.enum_values.is_empty() {
+            if let Some(i) = (0..toks.len())
+                .find(|&i| !used[i] && enum_match(p.enum_values, &toks[i].norm).is_some())
+            {
+                used[i] = true;
+                bound.path.push((
+                    p.name,
+                    enum_match(p.enum_values, &toks[i].norm)
+                        .unwrap()
+                        .to_string(),
+                ));
+                b.values_in_path += 1;
+            }
+            continue;
+        }
+        let slug_ok = accepts_slug(p);
+        let free_ok = is_free_path(p);
+        if !(slug_ok || free_ok) {
+            continue;
+        }
+        let pick = (0..toks.len())
+            .find(|&i| !used[i] && matches!(toks[i].kind, Kind::Ident | Kind::Quoted))
+            .or_else(|| a.free.iter().copied().find(|&i| !used[i]))
+            .or_else(|| {
+                // Last resort for free-text names: the prompt's last plain word, if it is
+                // not a word of this path ("revert email template invitation").
+                let last = toks.len().checked_sub(1)?;
+                let t = &toks[last];
+                let in_path = op.path.to_ascii_lowercase().contains(&t.norm);
+                (free_ok
+                    && !used[last]
+                    && t.kind == Kind::Word
+                    && !in_path
+                    && !lex.stop.contains(&t.norm))
+                .then_some(last)
+            });
+        if let Some(i) = pick {
+            used[i] = true;
+            bound.path.push((p.name, toks[i].text.clone()));
+            b.values_in_path += 1;
+        }
+    }
+
+    // Query parameters: named slots, typed values, enums, booleans.
+    bind_query(op, a, &mut used, &mut bound);
+    // Body fields: named slots and typed values.
+    if op.body.is_some() {
+        bind_body(op, a, &mut used, &mut body);
+    }
+
+    b.ids_unused = toks
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| !used[*i] && matches!(t.kind, Kind::Id(_)))
+        .count();
+    // Keep path parameters in path order.
+    let order: Vec<&str> = op.path_params().map(|p| p.name).collect();
+    bound
+        .path
+        .sort_by_key(|(n, _)| order.iter().position(|o| o == n));
+    b.missing = op
+        .path_params()
+        .filter(|p| bound.path_value(p.name).is_none())
+        .map(|p| p.name)
+        .collect();
+    bound.body = body;
+    b.bound = bound;
+    b
+}
+
+fn enum_match<'e>(values: &'e [&'e str], word: &str) -> Option<&'e str> {
+    let single = crate::catalog::singular(word);
+    values
+        .iter()
+        .copied()
+        .find(|v| v.eq_ignore_ascii_case(word) || v.eq_ignore_ascii_case(&single))
+}
+
+/// Index of the first unused value token after the words naming `name`
+/// (`external id crm-8842` -> `crm-8842` for `external_id`).
+fn named_slot(name: &str, a: &Analysis, used: &[bool]) -> Option<usize> {
+    let parts: Vec<&str> = name.split('_').filter(|s| !s.is_empty()).collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let terms: Vec<&str> = a.terms.iter().map(|(t, _)| t.as_str()).collect();
+    for start in 0..terms.len() {
+        let whole = terms[start] == name;
+        let split = start + parts.len() <= terms.len()
+            && (0..parts.len()).all(|k| {
+                crate::catalog::singular(terms[start + k]) == crate::catalog::singular(parts[k])
+            });
+        if !(whole || split) {
+            continue;
+        }
+        let after = a.terms[if whole {
+            start
+        } else {
+            start + parts.len() - 1
+        }]
+        .1;
+        let next = (after + 1..a.tokens.len()).take(4).find(|&i| {
+            !used[i] && a.tokens[i].is_value() && !matches!(a.tokens[i].kind, Kind::Item { .. })
+        });
+        let next = next.or_else(|| a.free.iter().copied().find(|&i| i > after && !used[i]));
+        if next.is_some() {
+            return next;
+        }
+    }
+    None
+}
+
+fn bind_query(op: &'static Operation, a: &Analysis, used: &mut [bool], bound: &mut Bound) {
+    let toks = &a.tokens;
+    let has = |n: &str| op.query_params().any(|p| p.name == n);
+    let already = |bound: &Bound, n: &str| bound.query.iter().any(|(k, _)| k == n);
+    for p in op.query_params() {
+        if already(bound, p.name) {
+            continue;
+        }
+        if let Some(i) = named_slot(p.name, a, used) {
+            used[i] = true;
+            bound.query.push((p.name.to_string(), toks[i].text.clone()));
+            continue;
+        }
+        if !p.enum_values.is_empty() && p.name != "order_by" {
+            if let Some((i, v)) = a
+                .terms
+                .iter()
+                .find_map(|(t, i)| enum_match(p.enum_values, t).map(|v| (*i, v)))
+            {
+                used[i] = true;
+                bound.query.push((p.name.to_string(), v.to_string()));
+                continue;
+            }
+        }
+        if p.ty == "boolean" && a.terms.iter().any(|(t, _)| t == p.name) {
+            bound.query.push((p.name.to_string(), "true".into()));
+        }
+    }
+    // Typed values into the obvious filters.
+    for (i, t) in toks.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        let target = match t.kind {
+            Kind::Email if has("email_address") => Some("email_address"),
+            Kind::Phone if has("phone_number") => Some("phone_number"),
+            Kind::Ident if has("username") => Some("username"),
+            Kind::Email | Kind::Phone | Kind::Ident | Kind::Quoted | Kind::Domain
+                if has("query") =>
+            {
+                Some("query")
+            }
+            Kind::Number => {
+                let prev = i.checked_sub(1).map(|j| toks[j].norm.as_str());
+                match prev {
+                    Some("limit" | "first" | "top" | "last" | "latest" | "newest")
+                        if has("limit") =>
+                    {
+                        Some("limit")
+                    }
+                    Some("offset" | "skip") if has("offset") => Some("offset"),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(name) = target {
+            if !already(bound, name) {
+                used[i] = true;
+                bound.query.push((name.to_string(), t.text.clone()));
+            }
+        }
+    }
+    // Unknown words as a search query ("search users for smith").
+    if has("query") && !already(bound, "query") {
+        let free: Vec<&str> = a
+            .free
+            .iter()
+            .filter(|&&i| !used[i])
+            .map(|&i| toks[i].text.as_str())
+            .collect();
+        if !free.is_empty() {
+            for &i in &a.free {
+                used[i] = true;
+            }
+            bound.query.push(("query".into(), free.join(" ")));
+        }
+    }
+}
+
+fn typed_field(op: &Operation, key: &str, text: &str) -> Value {
+    let ty = op
+        .body
+        .and_then(|b| b.field(key))
+        .map(|f| f.ty)
+        .unwrap_or("string");
+    match ty {
+        "integer" | "number" | "boolean" => {
+            serde_json::from_str(text).unwrap_or(Value::String(text.into()))
+        }
+        t if t.ends_with("[]") => Value::Array(
+            text.split(',')
+                .map(|s| Value::String(s.trim().to_string()))
+                .collect(),
+        ),
+        _ => Value::String(text.to_string()),
+    }
+}
+
+fn bind_body(
+    op: &'static Operation,
+    a: &Analysis,
+    used: &mut [bool],
+    body: &mut Map<String, Value>,
+) {
+    let Some(schema) = op.body else { return };
+    let toks = &a.tokens;
+    let put = |body: &mut Map<String, Value>, field: &crate::catalog::Field, text: &str| {
+        if body.contains_key(field.path) {
+            return;
+        }
+        let v = if field.ty.ends_with("[]") {
+            Value::Array(vec![Value::String(text.to_string())])
+        } else {
+            typed_field(op, field.path, text)
+        };
+        body.insert(field.path.to_string(), v);
+    };
+    // Named slots ("first name ... to Maria", "password hunter2").
+    for f in schema.top_fields() {
+        if body.contains_key(f.path) {
+            continue;
+        }
+        if let Some(i) = named_slot(f.path, a, used) {
+            used[i] = true;
+            if let Kind::Json(v) = &toks[i].kind {
+                body.insert(f.path.to_string(), v.clone());
+            } else {
+                put(body, f, &toks[i].text);
+            }
+        }
+    }
+    // JSON literals after a field's words were placed above; a bare one merges in.
+    for (i, t) in toks.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        if let Kind::Json(Value::Object(m)) = &t.kind {
+            used[i] = true;
+            for (k, v) in m {
+                body.entry(k.clone()).or_insert(v.clone());
+            }
+        }
+    }
+    // Typed values into the obvious fields.
+    for (i, t) in toks.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        let names: &[&str] = match t.kind {
+            Kind::Email => &["email_address", "identifier", "email_addresses"],
+            Kind::Phone => &["phone_number", "identifier", "phone_numbers"],
+            Kind::Domain => &["name", "domain", "domain_name"],
+            Kind::Url => &["url", "redirect_url", "proxy_url"],
+            _ => &[],
+        };
+        if let Some(f) = names.iter().find_map(|n| schema.field(n)) {
+            if !body.contains_key(f.path) {
+                used[i] = true;
+                put(body, f, &t.text);
+            }
+        }
+    }
+    // Quoted text or unknown words as a name ("create org Acme Inc").
+    if let Some(f) = schema.field("name") {
+        if !body.contains_key("name") {
+            let quoted = toks
+                .iter()
+                .enumerate()
+                .find(|(i, t)| !used[*i] && t.kind == Kind::Quoted)
+                .map(|(i, _)| i);
+            let text = match quoted {
+                Some(i) => Some(toks[i].text.clone()),
+                None => {
+                    let free: Vec<&str> = a
+                        .free
+                        .iter()
+                        .filter(|&&i| !used[i])
+                        .map(|&i| toks[i].text.as_str())
+                        .collect();
+                    (!free.is_empty()).then(|| free.join(" "))
+                }
+            };
+            if let Some(text) = text {
+                put(body, f, &text);
+            }
+        }
+    }
+}

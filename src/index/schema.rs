@@ -57,17 +57,23 @@ pub fn schema() -> Schema {
 /// "email_address" -> "email address".
 #[allow(dead_code)]
 pub fn words(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len() + 8);
     let mut depth = 0u32;
     let mut prev: Option<char> = None;
-    for c in s.chars() {
+    for (i, &c) in chars.iter().enumerate() {
         match c {
             '{' => depth += 1,
             '}' => depth = depth.saturating_sub(1),
             _ if depth > 0 => {}
             c if c.is_ascii_alphanumeric() => {
                 if let Some(p) = prev {
-                    if p.is_ascii_lowercase() && c.is_ascii_uppercase() {
+                    let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+                    // "userId" -> user id; "M2MToken" -> m2m token; "OAuth" stays whole.
+                    let boundary = (p.is_ascii_lowercase() && c.is_ascii_uppercase())
+                        || (c.is_ascii_uppercase() && next_lower && p.is_ascii_digit())
+                        || (c.is_ascii_uppercase() && next_lower && p.is_ascii_uppercase() && i >= 2 && chars[i - 2].is_ascii_digit());
+                    if boundary {
                         out.push(' ');
                     }
                 } else if !out.is_empty() && !out.ends_with(' ') {
@@ -82,4 +88,16 @@ pub fn words(s: &str) -> String {
         prev = None;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn words_split_identifiers() {
+        assert_eq!(super::words("createM2MToken"), "create m2m token");
+        assert_eq!(super::words("GetOAuthAccessToken"), "get oauth access token");
+        assert_eq!(super::words("/users/{user_id}/ban"), "users ban");
+        assert_eq!(super::words("email_address"), "email address");
+        assert_eq!(super::words("apiKeyID"), "api key id");
+    }
 }

@@ -32,7 +32,11 @@ pub enum Miss {
 /// Looks for an explicit endpoint among the raw tokens. `Ok(None)` when the
 /// prompt names none.
 pub fn find(tokens: &[String], version: &'static Version) -> Result<Option<Explicit>, Miss> {
-    let Some(pi) = tokens.iter().position(|t| looks_like_path(t)) else {
+    let curl = tokens.first().is_some_and(|t| t == "curl");
+    let Some(pi) = tokens.iter().enumerate().position(|(i, t)| {
+        let after_method = i > 0 && Method::parse(&tokens[i - 1]).is_some();
+        looks_like_path(t) && (t.starts_with('/') || after_method || curl || is_api_url(t))
+    }) else {
         return Ok(None);
     };
     let mut used = vec![pi];
@@ -45,7 +49,7 @@ pub fn find(tokens: &[String], version: &'static Version) -> Result<Option<Expli
         }
     }
     // curl flags anywhere in the prompt.
-    if tokens.first().is_some_and(|t| t == "curl") {
+    if curl {
         used.push(0);
         let mut i = 1;
         while i < tokens.len() {
@@ -133,6 +137,13 @@ pub fn find(tokens: &[String], version: &'static Version) -> Result<Option<Expli
         notes,
         used,
     }))
+}
+
+/// A URL of Clerk's API (any other URL in a prompt is a value, e.g. a proxy URL).
+fn is_api_url(t: &str) -> bool {
+    let rest = t.split_once("://").map(|(_, r)| r).unwrap_or(t);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    host.contains("clerk") && !host.starts_with("accounts.") || path.starts_with("v1/") || path == "v1"
 }
 
 fn looks_like_path(t: &str) -> bool {

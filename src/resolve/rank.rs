@@ -28,6 +28,34 @@ pub struct Analysis {
     pub count: bool,
     /// Typo corrections made, for `--explain`.
     pub corrections: Vec<(String, String)>,
+    /// Every concept the prompt mentions: singular terms, their parts and synonyms.
+    pub termset: HashSet<String>,
+}
+
+/// Words after which the rest of the prompt is a reason, not the request
+/// ("remove password ... so they can only use magic links").
+const CLAUSE_BREAKS: &[&str] = &["so", "because", "since", "cause"];
+
+/// The base verb of a gerund ("creating" -> "create", "banning" -> "ban").
+fn gerund_base(w: &str, lex: &Lexicon) -> Option<String> {
+    let stem = w.strip_suffix("ing")?;
+    let b = stem.as_bytes();
+    let undoubled = (b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2]).then(|| &stem[..stem.len() - 1]);
+    [Some(stem.to_string()), Some(format!("{stem}e")), undoubled.map(str::to_string)]
+        .into_iter()
+        .flatten()
+        .find(|c| lex.methods.contains_key(c))
+}
+
+/// The base verb of a participle used as a state ("locked" -> "lock", "banned" -> "ban").
+fn participle_base(w: &str, lex: &Lexicon) -> Option<String> {
+    let stem = w.strip_suffix("ed")?;
+    let b = stem.as_bytes();
+    let undoubled = (b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2]).then(|| &stem[..stem.len() - 1]);
+    [Some(stem.to_string()), Some(format!("{stem}e")), undoubled.map(str::to_string)]
+        .into_iter()
+        .flatten()
+        .find(|c| lex.methods.contains_key(c))
 }
 
 /// Analyses classified tokens. `skip` holds token indices already consumed (mode cues).
@@ -80,8 +108,14 @@ pub fn analyze(
     let mut free = Vec::new();
     let mut corrections = Vec::new();
     let mut count = false;
+    let mut clause = 1.0f32;
     for (t, (term, tok)) in terms.clone().into_iter().enumerate() {
-        if let Some(m) = lex.methods.get(&term) {
+        if CLAUSE_BREAKS.contains(&term.as_str()) && t > 0 {
+            clause = 0.35;
+            continue;
+        }
+        let verb = if lex.methods.contains_key(&term) { Some(term.clone()) } else { gerund_base(&term, lex) };
+        if let Some(m) = verb.as_ref().and_then(|v| lex.methods.get(v)).filter(|_| clause == 1.0) {
             // Only the first verb-like words steer the method ("delete ... list" is about deleting).
             let strength = if verbs.is_empty() { 1.0 } else { 0.6 };
             for (method, s) in m {
@@ -113,7 +147,12 @@ pub fn analyze(
                 }
             }
         }
-        let weight = if lex.weak.contains(&term) { 0.3 } else { 1.0 };
+        let mut weight = if lex.weak.contains(&term) { 0.3 } else { 1.0 };
+        // A participle describes a state, not the action asked for.
+        if participle_base(&term, lex).is_some() {
+            weight *= 0.5;
+        }
+        weight *= clause;
         words.push((term.clone(), weight));
         if let Some(syn) = lex.synonyms.get(&term) {
             for s in syn {
@@ -123,15 +162,50 @@ pub fn analyze(
             }
         }
     }
-    Analysis {
-        tokens,
-        words,
-        terms,
-        verbs,
-        free,
-        count,
-        corrections,
+    let mut termset = HashSet::new();
+    for (term, _) in &terms {
+        let mut add = |w: &str| {
+            for part in w.split('_').filter(|p| !p.is_empty()) {
+                termset.insert(crate::catalog::singular(part));
+                if let Some(base) = participle_base(part, lex).or_else(|| gerund_base(part, lex)) {
+                    termset.insert(base);
+                }
+            }
+        };
+        add(term);
+        if let Some(syn) = lex.synonyms.get(term) {
+            for s in syn {
+                add(s);
+            }
+        }
     }
+    Analysis { tokens, words, terms, verbs, free, count, corrections, termset }
+}
+
+/// How well the prompt names the operation's resource: the last literal path
+/// segment ("memberships", "remove_password") is fully mentioned.
+fn resource_match(op: &Operation, a: &Analysis) -> bool {
+    let Some(last) = op.path.split('/').rev().find(|s| !s.is_empty() && !s.starts_with('{')) else { return false };
+    last.split('_').all(|p| a.termset.contains(&crate::catalog::singular(p)))
+}
+
+/// The best fraction of a multi-word body field or query parameter name the
+/// prompt mentions ("block disposable emails" -> block_disposable_email_domains: 3/4).
+fn field_mention(op: &Operation, a: &Analysis) -> f32 {
+    let names = op.query_params().map(|p| p.name).chain(op.body.into_iter().flat_map(|b| b.top_fields().map(|f| f.path)));
+    let mut best = 0.0f32;
+    for name in names {
+        let parts: Vec<String> = name.split('_').filter(|p| !p.is_empty()).map(crate::catalog::singular).collect();
+        if parts.len() < 2 {
+            continue;
+        }
+        let present = parts.iter().filter(|p| a.termset.contains(*p)).count();
+        let frac = present as f32 / parts.len() as f32;
+        if present >= 2 && frac >= 0.5 {
+            best = best.max(frac);
+        }
+    }
+    best
 }
 
 /// Corrects a typo against the index vocabulary and the lexicon: same first
@@ -260,6 +334,24 @@ pub fn rank(
         if !b.missing.is_empty() {
             why.push(format!("needs {}", b.missing.join(", ")));
         }
+        let filters = b.filters_bound.min(2) as f32;
+        if filters > 0.0 {
+            score += 1.5 * filters;
+            why.push(format!("{} value(s) fit", b.filters_bound));
+        }
+        if b.values_unused > 0 {
+            score -= 1.0 * b.values_unused as f32;
+            why.push(format!("{} value(s) unused", b.values_unused));
+        }
+        if resource_match(op, a) {
+            score += 1.5;
+            why.push("resource named".into());
+        }
+        let fm = field_mention(op, a);
+        if fm > 0.0 {
+            score += 2.0 * fm;
+            why.push("field named".into());
+        }
         if a.count && op.path.ends_with("/count") {
             score += 3.0;
             why.push("count".into());
@@ -287,6 +379,10 @@ struct Binding {
     ids_elsewhere: usize,
     ids_unused: usize,
     values_in_path: usize,
+    /// Query filters or body fields filled from the prompt's words and values.
+    filters_bound: usize,
+    /// Typed values (emails, phones, quoted text, identifiers) nothing took.
+    values_unused: usize,
 }
 
 fn accepts(param: &str, kind: &str, lex: &Lexicon) -> bool {
@@ -319,6 +415,8 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
         ids_elsewhere: 0,
         ids_unused: 0,
         values_in_path: 0,
+        filters_bound: 0,
+        values_unused: 0,
     };
     let mut body = Map::new();
 
@@ -441,9 +539,22 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
         if !(slug_ok || free_ok) {
             continue;
         }
+        let kinds = lex.param_kinds(p.name);
         let pick = (0..toks.len())
             .find(|&i| !used[i] && matches!(toks[i].kind, Kind::Ident | Kind::Quoted))
-            .or_else(|| a.free.iter().copied().find(|&i| !used[i]))
+            .or_else(|| {
+                // An unknown word names the resource only right after the resource's noun
+                // ("get organization acme"), or for free-text parameters.
+                a.free.iter().copied().find(|&i| {
+                    !used[i]
+                        && (free_ok
+                            || i.checked_sub(1).is_some_and(|j| {
+                                let prev = crate::catalog::singular(&toks[j].norm);
+                                kinds.iter().any(|k| k.split('_').next() == Some(prev.as_str()))
+                                    || lex.synonyms.get(&toks[j].norm).is_some_and(|s| s.iter().any(|x| kinds.contains(&x.as_str())))
+                            }))
+                })
+            })
             .or_else(|| {
                 // Last resort for free-text names: the prompt's last plain word, if it is
                 // not a word of this path ("revert email template invitation").
@@ -465,11 +576,20 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
     }
 
     // Query parameters: named slots, typed values, enums, booleans.
+    let before = bound.query.len();
     bind_query(op, a, &mut used, &mut bound);
+    b.filters_bound += bound.query.len() - before;
     // Body fields: named slots and typed values.
     if op.body.is_some() {
+        let before = body.len();
         bind_body(op, a, &mut used, &mut body);
+        b.filters_bound += body.len() - before;
     }
+    b.values_unused = toks
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| !used[*i] && matches!(t.kind, Kind::Email | Kind::Phone | Kind::Url | Kind::Domain | Kind::Quoted | Kind::Ident | Kind::Json(_)))
+        .count();
 
     b.ids_unused = toks
         .iter()

@@ -72,7 +72,11 @@ pub fn words(s: &str) -> String {
                     // "userId" -> user id; "M2MToken" -> m2m token; "OAuth" stays whole.
                     let boundary = (p.is_ascii_lowercase() && c.is_ascii_uppercase())
                         || (c.is_ascii_uppercase() && next_lower && p.is_ascii_digit())
-                        || (c.is_ascii_uppercase() && next_lower && p.is_ascii_uppercase() && i >= 2 && chars[i - 2].is_ascii_digit());
+                        || (c.is_ascii_uppercase()
+                            && next_lower
+                            && p.is_ascii_uppercase()
+                            && i >= 2
+                            && chars[i - 2].is_ascii_digit());
                     if boundary {
                         out.push(' ');
                     }
@@ -95,7 +99,10 @@ mod tests {
     #[test]
     fn words_split_identifiers() {
         assert_eq!(super::words("createM2MToken"), "create m2m token");
-        assert_eq!(super::words("GetOAuthAccessToken"), "get oauth access token");
+        assert_eq!(
+            super::words("GetOAuthAccessToken"),
+            "get oauth access token"
+        );
         assert_eq!(super::words("/users/{user_id}/ban"), "users ban");
         assert_eq!(super::words("email_address"), "email address");
         assert_eq!(super::words("apiKeyID"), "api key id");

@@ -143,7 +143,9 @@ pub fn find(tokens: &[String], version: &'static Version) -> Result<Option<Expli
 fn is_api_url(t: &str) -> bool {
     let rest = t.split_once("://").map(|(_, r)| r).unwrap_or(t);
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    host.contains("clerk") && !host.starts_with("accounts.") || path.starts_with("v1/") || path == "v1"
+    host.contains("clerk") && !host.starts_with("accounts.")
+        || path.starts_with("v1/")
+        || path == "v1"
 }
 
 fn looks_like_path(t: &str) -> bool {

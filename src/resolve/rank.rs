@@ -30,7 +30,12 @@ pub struct Analysis {
     pub corrections: Vec<(String, String)>,
     /// Every concept the prompt mentions: singular terms, their parts and synonyms.
     pub termset: HashSet<String>,
+    /// The first content word: usually the resource asked about ("sessions on client ...").
+    pub head: Option<String>,
 }
+
+/// Words that ask rather than act; they steer the method only without an action verb.
+const QUESTION_WORDS: &[&str] = &["what", "which", "who", "describe"];
 
 /// Words after which the rest of the prompt is a reason, not the request
 /// ("remove password ... so they can only use magic links").
@@ -40,22 +45,32 @@ const CLAUSE_BREAKS: &[&str] = &["so", "because", "since", "cause"];
 fn gerund_base(w: &str, lex: &Lexicon) -> Option<String> {
     let stem = w.strip_suffix("ing")?;
     let b = stem.as_bytes();
-    let undoubled = (b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2]).then(|| &stem[..stem.len() - 1]);
-    [Some(stem.to_string()), Some(format!("{stem}e")), undoubled.map(str::to_string)]
-        .into_iter()
-        .flatten()
-        .find(|c| lex.methods.contains_key(c))
+    let undoubled =
+        (b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2]).then(|| &stem[..stem.len() - 1]);
+    [
+        Some(stem.to_string()),
+        Some(format!("{stem}e")),
+        undoubled.map(str::to_string),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|c| lex.methods.contains_key(c))
 }
 
 /// The base verb of a participle used as a state ("locked" -> "lock", "banned" -> "ban").
 fn participle_base(w: &str, lex: &Lexicon) -> Option<String> {
     let stem = w.strip_suffix("ed")?;
     let b = stem.as_bytes();
-    let undoubled = (b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2]).then(|| &stem[..stem.len() - 1]);
-    [Some(stem.to_string()), Some(format!("{stem}e")), undoubled.map(str::to_string)]
-        .into_iter()
-        .flatten()
-        .find(|c| lex.methods.contains_key(c))
+    let undoubled =
+        (b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2]).then(|| &stem[..stem.len() - 1]);
+    [
+        Some(stem.to_string()),
+        Some(format!("{stem}e")),
+        undoubled.map(str::to_string),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|c| lex.methods.contains_key(c))
 }
 
 /// Analyses classified tokens. `skip` holds token indices already consumed (mode cues).
@@ -109,18 +124,36 @@ pub fn analyze(
     let mut corrections = Vec::new();
     let mut count = false;
     let mut clause = 1.0f32;
+    let mut questions: Vec<(Method, f32)> = Vec::new();
+    let mut head: Option<String> = None;
     for (t, (term, tok)) in terms.clone().into_iter().enumerate() {
         if CLAUSE_BREAKS.contains(&term.as_str()) && t > 0 {
             clause = 0.35;
             continue;
         }
-        let verb = if lex.methods.contains_key(&term) { Some(term.clone()) } else { gerund_base(&term, lex) };
-        if let Some(m) = verb.as_ref().and_then(|v| lex.methods.get(v)).filter(|_| clause == 1.0) {
-            // Only the first verb-like words steer the method ("delete ... list" is about deleting).
-            let strength = if verbs.is_empty() { 1.0 } else { 0.6 };
+        let verb = if lex.methods.contains_key(&term) {
+            Some(term.clone())
+        } else {
+            gerund_base(&term, lex)
+        };
+        if let Some(m) = verb
+            .as_ref()
+            .and_then(|v| lex.methods.get(v))
+            .filter(|_| clause == 1.0)
+        {
+            // Question words only steer the method when no action verb does.
+            let list = if QUESTION_WORDS.contains(&term.as_str()) {
+                &mut questions
+            } else {
+                &mut verbs
+            };
+            // The first verb steers most ("delete ... list" is about deleting).
+            let strength = if list.is_empty() { 1.0 } else { 0.6 };
             for (method, s) in m {
-                verbs.push((*method, s * strength));
+                list.push((*method, s * strength));
             }
+        } else if head.is_none() && !lex.stop.contains(&term) && !lex.weak.contains(&term) {
+            head = Some(crate::catalog::singular(&term));
         }
         if lex.count.contains(&term) {
             count = true;
@@ -162,6 +195,9 @@ pub fn analyze(
             }
         }
     }
+    if verbs.is_empty() {
+        verbs = questions;
+    }
     let mut termset = HashSet::new();
     for (term, _) in &terms {
         let mut add = |w: &str| {
@@ -179,23 +215,114 @@ pub fn analyze(
             }
         }
     }
-    Analysis { tokens, words, terms, verbs, free, count, corrections, termset }
+    Analysis {
+        tokens,
+        words,
+        terms,
+        verbs,
+        free,
+        count,
+        corrections,
+        termset,
+        head,
+    }
+}
+
+/// True when some operation on `path` has one of the verbs' methods.
+fn path_offers(version: &Version, path: &str, verbs: &[(Method, f32)]) -> bool {
+    version
+        .operations()
+        .iter()
+        .any(|o| o.path == path && verbs.iter().any(|(m, _)| *m == o.method))
+}
+
+/// For each operation: deprecated with a live operation of the same method on the
+/// same resource (last literal path segment), so it should rank below it.
+fn replaced(version: &'static Version) -> &'static [bool] {
+    use std::sync::OnceLock;
+    static CACHE: OnceLock<Vec<(&'static str, Vec<bool>)>> = OnceLock::new();
+    let all = CACHE.get_or_init(|| {
+        crate::catalog::versions()
+            .iter()
+            .map(|v| {
+                let last = |p: &str| {
+                    p.split('/')
+                        .rev()
+                        .find(|s| !s.is_empty() && !s.starts_with('{'))
+                        .unwrap_or("")
+                        .to_string()
+                };
+                let flags = v
+                    .operations()
+                    .iter()
+                    .map(|op| {
+                        op.deprecated
+                            && v.operations().iter().any(|o| {
+                                !o.deprecated
+                                    && o.method == op.method
+                                    && last(o.path) == last(op.path)
+                            })
+                    })
+                    .collect();
+                (v.date, flags)
+            })
+            .collect()
+    });
+    all.iter()
+        .find(|(d, _)| *d == version.date)
+        .map(|(_, f)| f.as_slice())
+        .unwrap_or(&[])
+}
+
+/// The head noun names the operation's last literal path segment (or a synonym of it).
+fn head_match(op: &Operation, head: &str, lex: &Lexicon) -> bool {
+    let Some(last) = op
+        .path
+        .split('/')
+        .rev()
+        .find(|s| !s.is_empty() && !s.starts_with('{'))
+    else {
+        return false;
+    };
+    let last = crate::catalog::singular(last);
+    if last == head || last.split('_').next_back() == Some(head) {
+        return true;
+    }
+    lex.synonyms
+        .get(head)
+        .is_some_and(|syn| syn.iter().any(|s| crate::catalog::singular(s) == last))
 }
 
 /// How well the prompt names the operation's resource: the last literal path
 /// segment ("memberships", "remove_password") is fully mentioned.
 fn resource_match(op: &Operation, a: &Analysis) -> bool {
-    let Some(last) = op.path.split('/').rev().find(|s| !s.is_empty() && !s.starts_with('{')) else { return false };
-    last.split('_').all(|p| a.termset.contains(&crate::catalog::singular(p)))
+    let Some(last) = op
+        .path
+        .split('/')
+        .rev()
+        .find(|s| !s.is_empty() && !s.starts_with('{'))
+    else {
+        return false;
+    };
+    last.split('_')
+        .all(|p| a.termset.contains(&crate::catalog::singular(p)))
 }
 
 /// The best fraction of a multi-word body field or query parameter name the
 /// prompt mentions ("block disposable emails" -> block_disposable_email_domains: 3/4).
 fn field_mention(op: &Operation, a: &Analysis) -> f32 {
-    let names = op.query_params().map(|p| p.name).chain(op.body.into_iter().flat_map(|b| b.top_fields().map(|f| f.path)));
+    let names = op.query_params().map(|p| p.name).chain(
+        op.body
+            .into_iter()
+            .flat_map(|b| b.top_fields().map(|f| f.path)),
+    );
     let mut best = 0.0f32;
     for name in names {
-        let parts: Vec<String> = name.split('_').filter(|p| !p.is_empty()).map(crate::catalog::singular).collect();
+        let parts: Vec<String> = name
+            .split('_')
+            .filter(|p| !p.is_empty())
+            .map(crate::catalog::singular)
+            .collect();
         if parts.len() < 2 {
             continue;
         }
@@ -291,8 +418,14 @@ pub fn rank(
     let has_values = a.tokens.iter().any(|t| matches!(t.kind, Kind::Id(_)));
     let mut out = Vec::new();
     for (i, op) in version.operations().iter().enumerate() {
-        let text = if max > 0.0 { 10.0 * bm25[i] / max } else { 0.0 };
-        if text <= 0.5 && !(max == 0.0 && has_values) {
+        // Square root: text similarity ranks, but a much better textual match must not
+        // drown out structure (IDs that fit, the verb's method).
+        let text = if max > 0.0 {
+            10.0 * (bm25[i] / max).sqrt()
+        } else {
+            0.0
+        };
+        if text <= 2.0 && !(max == 0.0 && has_values) {
             continue;
         }
         let b = bind(op, a, lex);
@@ -301,8 +434,9 @@ pub fn rank(
 
         // Method prior.
         if a.verbs.is_empty() {
+            // A prompt of nouns asks to see something.
             if op.method == Method::Get {
-                score += 1.0;
+                score += 2.0;
             }
         } else {
             let s = a
@@ -314,7 +448,8 @@ pub fn rank(
             if s > 0.0 {
                 score += 3.0 * s;
                 why.push(format!("verb fits {}", op.method));
-            } else {
+            } else if path_offers(version, op.path, &a.verbs) {
+                // The verb's method exists on this path, so this one is the wrong action.
                 score -= 2.0;
             }
         }
@@ -343,6 +478,10 @@ pub fn rank(
             score -= 1.0 * b.values_unused as f32;
             why.push(format!("{} value(s) unused", b.values_unused));
         }
+        if a.head.as_ref().is_some_and(|h| head_match(op, h, lex)) {
+            score += 1.0;
+            why.push("head noun".into());
+        }
         if resource_match(op, a) {
             score += 1.5;
             why.push("resource named".into());
@@ -356,7 +495,7 @@ pub fn rank(
             score += 3.0;
             why.push("count".into());
         }
-        if op.deprecated {
+        if op.deprecated && replaced(version)[i] {
             score -= 1.5;
             why.push("deprecated".into());
         }
@@ -550,8 +689,12 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
                         && (free_ok
                             || i.checked_sub(1).is_some_and(|j| {
                                 let prev = crate::catalog::singular(&toks[j].norm);
-                                kinds.iter().any(|k| k.split('_').next() == Some(prev.as_str()))
-                                    || lex.synonyms.get(&toks[j].norm).is_some_and(|s| s.iter().any(|x| kinds.contains(&x.as_str())))
+                                kinds
+                                    .iter()
+                                    .any(|k| k.split('_').next() == Some(prev.as_str()))
+                                    || lex.synonyms.get(&toks[j].norm).is_some_and(|s| {
+                                        s.iter().any(|x| kinds.contains(&x.as_str()))
+                                    })
                             }))
                 })
             })
@@ -588,7 +731,19 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
     b.values_unused = toks
         .iter()
         .enumerate()
-        .filter(|(i, t)| !used[*i] && matches!(t.kind, Kind::Email | Kind::Phone | Kind::Url | Kind::Domain | Kind::Quoted | Kind::Ident | Kind::Json(_)))
+        .filter(|(i, t)| {
+            !used[*i]
+                && matches!(
+                    t.kind,
+                    Kind::Email
+                        | Kind::Phone
+                        | Kind::Url
+                        | Kind::Domain
+                        | Kind::Quoted
+                        | Kind::Ident
+                        | Kind::Json(_)
+                )
+        })
         .count();
 
     b.ids_unused = toks
@@ -815,6 +970,15 @@ fn bind_body(
                 put(body, f, &t.text);
             }
         }
+    }
+    // A bulk endpoint (array body) takes every value of the prompt.
+    if schema.ty.ends_with("[]") {
+        for (i, t) in toks.iter().enumerate() {
+            if !used[i] && matches!(t.kind, Kind::Email | Kind::Phone | Kind::Id(_)) {
+                used[i] = true;
+            }
+        }
+        return;
     }
     // Quoted text or unknown words as a name ("create org Acme Inc").
     if let Some(f) = schema.field("name") {

@@ -127,7 +127,12 @@ impl Lexicon {
             return k.iter().map(String::as_str).collect();
         }
         if let Some(stem) = name.strip_suffix("_id") {
-            return vec![stem];
+            // `to_machine_id` -> to_machine, machine
+            let mut out = vec![stem];
+            if let Some((_, tail)) = stem.rsplit_once('_') {
+                out.push(tail);
+            }
+            return out;
         }
         Vec::new()
     }

@@ -23,6 +23,8 @@ pub struct Analysis {
     pub terms: Vec<(String, usize)>,
     /// Method prior from verbs: (method, strength).
     pub verbs: Vec<(Method, f32)>,
+    /// The prior comes from action verbs, not question words.
+    pub verbs_act: bool,
     /// Tokens that are free values: unknown words (not in the vocabulary, not typos).
     pub free: Vec<usize>,
     pub count: bool,
@@ -195,6 +197,7 @@ pub fn analyze(
             }
         }
     }
+    let verbs_act = !verbs.is_empty();
     if verbs.is_empty() {
         verbs = questions;
     }
@@ -220,12 +223,17 @@ pub fn analyze(
         words,
         terms,
         verbs,
+        verbs_act,
         free,
         count,
         corrections,
         termset,
         head,
     }
+}
+
+fn only_verb_is_get(a: &Analysis) -> bool {
+    a.verbs.iter().all(|(m, _)| *m == Method::Get)
 }
 
 /// True when some operation on `path` has one of the verbs' methods.
@@ -448,8 +456,12 @@ pub fn rank(
             if s > 0.0 {
                 score += 3.0 * s;
                 why.push(format!("verb fits {}", op.method));
-            } else if path_offers(version, op.path, &a.verbs) {
-                // The verb's method exists on this path, so this one is the wrong action.
+            } else if !(a.verbs_act
+                && op.method == Method::Post
+                && only_verb_is_get(a)
+                && !path_offers(version, op.path, &a.verbs))
+            {
+                // Wrong action. Exception: "get a testing token" on a path that only mints (POST).
                 score -= 2.0;
             }
         }
@@ -473,6 +485,9 @@ pub fn rank(
         if filters > 0.0 {
             score += 1.5 * filters;
             why.push(format!("{} value(s) fit", b.filters_bound));
+        }
+        if b.free_unused > 0 {
+            score -= 0.5 * b.free_unused as f32;
         }
         if b.values_unused > 0 {
             score -= 1.0 * b.values_unused as f32;
@@ -522,6 +537,8 @@ struct Binding {
     filters_bound: usize,
     /// Typed values (emails, phones, quoted text, identifiers) nothing took.
     values_unused: usize,
+    /// Unknown words nothing took.
+    free_unused: usize,
 }
 
 fn accepts(param: &str, kind: &str, lex: &Lexicon) -> bool {
@@ -556,6 +573,7 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
         values_in_path: 0,
         filters_bound: 0,
         values_unused: 0,
+        free_unused: 0,
     };
     let mut body = Map::new();
 
@@ -746,6 +764,7 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
         })
         .count();
 
+    b.free_unused = a.free.iter().filter(|&&i| !used[i]).count();
     b.ids_unused = toks
         .iter()
         .enumerate()

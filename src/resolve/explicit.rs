@@ -108,7 +108,13 @@ pub fn find(tokens: &[String], version: &'static Version) -> Result<Option<Expli
         Some(m) => m,
         None if methods.contains(&Method::Get) => Method::Get,
         None if methods.len() == 1 => methods[0],
-        None => Method::Get,
+        None => {
+            return Err(Miss::WrongMethod {
+                method: Method::Get,
+                path: op_path,
+                have: methods,
+            })
+        }
     };
     let Some(operation) = version.operation(method, op_path) else {
         return Err(Miss::WrongMethod {

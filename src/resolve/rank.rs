@@ -133,6 +133,30 @@ pub fn analyze(
             clause = 0.35;
             continue;
         }
+        if lex.count.contains(&term) {
+            count = true;
+        }
+        // Typos first, so a misspelt verb still steers the method ("deleet").
+        let known = lex.stop.contains(&term)
+            || lex.synonyms.contains_key(&term)
+            || lex.methods.contains_key(&term)
+            || term.contains('_')
+            || index.raw_doc_freq(&term) > 0
+            || index.raw_doc_freq(&crate::catalog::singular(&term)) > 0;
+        let mut term = term;
+        if !known {
+            match correct(&term, index, lex) {
+                Some(fixed) => {
+                    corrections.push((term.clone(), fixed.clone()));
+                    terms[t].0 = fixed.clone();
+                    term = fixed;
+                }
+                None => {
+                    free.push(tok);
+                    continue;
+                }
+            }
+        }
         let verb = if lex.methods.contains_key(&term) {
             Some(term.clone())
         } else {
@@ -157,30 +181,9 @@ pub fn analyze(
         } else if head.is_none() && !lex.stop.contains(&term) && !lex.weak.contains(&term) {
             head = Some(crate::catalog::singular(&term));
         }
-        if lex.count.contains(&term) {
-            count = true;
-        }
-        if lex.stop.contains(&term) {
+        // Counting is structural (the /count endpoints), not a search word.
+        if lex.stop.contains(&term) || lex.count.contains(&term) {
             continue;
-        }
-        let known = lex.synonyms.contains_key(&term)
-            || lex.methods.contains_key(&term)
-            || term.contains('_')
-            || index.raw_doc_freq(&term) > 0
-            || index.raw_doc_freq(&crate::catalog::singular(&term)) > 0;
-        let mut term = term;
-        if !known {
-            match correct(&term, index, lex) {
-                Some(fixed) => {
-                    corrections.push((term.clone(), fixed.clone()));
-                    terms[t].0 = fixed.clone();
-                    term = fixed;
-                }
-                None => {
-                    free.push(tok);
-                    continue;
-                }
-            }
         }
         let mut weight = if lex.weak.contains(&term) { 0.3 } else { 1.0 };
         // A participle describes a state, not the action asked for.
@@ -230,6 +233,19 @@ pub fn analyze(
         termset,
         head,
     }
+}
+
+/// `/users/count` counts users: the segment before `count` is named in the prompt.
+fn counted_named(op: &Operation, a: &Analysis) -> bool {
+    let segs: Vec<&str> = op
+        .path
+        .split('/')
+        .filter(|s| !s.is_empty() && !s.starts_with('{'))
+        .collect();
+    segs.len() >= 2
+        && segs[segs.len() - 2]
+            .split('_')
+            .all(|p| a.termset.contains(&crate::catalog::singular(p)))
 }
 
 fn only_verb_is_get(a: &Analysis) -> bool {
@@ -456,12 +472,14 @@ pub fn rank(
             if s > 0.0 {
                 score += 3.0 * s;
                 why.push(format!("verb fits {}", op.method));
-            } else if !(a.verbs_act
+            } else if a.verbs_act
                 && op.method == Method::Post
                 && only_verb_is_get(a)
-                && !path_offers(version, op.path, &a.verbs))
+                && !path_offers(version, op.path, &a.verbs)
             {
-                // Wrong action. Exception: "get a testing token" on a path that only mints (POST).
+                // "get a testing token": the path only mints (POST), so "get" may mean create.
+                score -= 1.0;
+            } else {
                 score -= 2.0;
             }
         }
@@ -506,7 +524,7 @@ pub fn rank(
             score += 2.0 * fm;
             why.push("field named".into());
         }
-        if a.count && op.path.ends_with("/count") {
+        if a.count && op.path.ends_with("/count") && counted_named(op, a) {
             score += 3.0;
             why.push("count".into());
         }

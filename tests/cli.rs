@@ -1,0 +1,218 @@
+//! The real binary, mode by mode, on the real embedded specs.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn clerk() -> Command {
+    let mut c = Command::cargo_bin("clerk").unwrap();
+    // No key, no scopes, no stray .env: these tests never reach the network.
+    c.env_remove("CLERK_SECRET_KEY")
+        .env_remove("CLERK_BAPI_SCOPES")
+        .env_remove("CLERK_API_URL");
+    c.current_dir(std::env::temp_dir());
+    c
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = clerk()
+        .args(args)
+        .arg("--json")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).expect("stdout is one JSON document")
+}
+
+#[test]
+fn help_for_empty_help_and_dash_h() {
+    for args in [vec![], vec!["help"], vec!["-h"], vec!["--help"]] {
+        clerk()
+            .args(&args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("clerk tags"))
+            .stdout(predicate::str::contains("GET /users help"));
+    }
+    let j = json(&["help"]);
+    assert_eq!(j["mode"], "help");
+    assert!(j["examples"].as_array().unwrap().len() >= 8);
+}
+
+#[test]
+fn tags_lists_all_42_tags_of_latest() {
+    let j = json(&["tags"]);
+    assert_eq!(j["version"], "2026-05-12");
+    let tags = j["tags"].as_array().unwrap();
+    assert_eq!(tags.len(), 42);
+    assert_eq!(
+        tags.iter()
+            .filter(|t| t["operations"].as_u64().unwrap() > 0)
+            .count(),
+        41
+    );
+    let users = tags.iter().find(|t| t["name"] == "Users").unwrap();
+    assert_eq!(users["operations"], 35);
+    clerk()
+        .arg("tags")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("SCIM Directories"));
+}
+
+#[test]
+fn browse_a_tag_forgivingly() {
+    for name in ["Users", "users", "USERS"] {
+        let j = json(&[name]);
+        assert_eq!(j["tag"]["name"], "Users");
+        assert_eq!(j["operations"].as_array().unwrap().len(), 35);
+    }
+    assert_eq!(json(&["orgs"])["tag"]["name"], "Organizations");
+    assert_eq!(
+        json(&["organization", "invitations"])["tag"]["name"],
+        "Organization Invitations"
+    );
+    assert_eq!(json(&["M2M"])["tag"]["name"], "M2M Tokens");
+    clerk()
+        .arg("Users")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("POST   /users/{user_id}/ban"));
+}
+
+#[test]
+fn version_flag_and_prompt_version_select_another_spec() {
+    let latest = json(&["tags"]);
+    let old = json(&["--version", "2024-10-01", "tags"]);
+    assert_eq!(old["version"], "2024-10-01");
+    assert_ne!(latest["tags"], old["tags"]);
+    let inline = json(&["tags", "version", "2024-10-01"]);
+    assert_eq!(inline["version"], "2024-10-01");
+    assert_eq!(
+        json(&["Users", "--version", "2025-11-10"])["version"],
+        "2025-11-10"
+    );
+}
+
+#[test]
+fn unknown_version_is_a_usage_error_listing_versions() {
+    clerk()
+        .args(["--version", "1999-01-01", "tags"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("2026-05-12"))
+        .stderr(predicate::str::contains("1999-01-01"));
+}
+
+#[test]
+fn versions_lists_embedded_versions() {
+    let j = json(&["versions"]);
+    let v = j["versions"].as_array().unwrap();
+    assert_eq!(v.len(), 6);
+    assert_eq!(v.iter().filter(|v| v["latest"] == true).count(), 1);
+    clerk()
+        .arg("versions")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2026-05-12  ").and(predicate::str::contains("latest")));
+}
+
+#[test]
+fn detail_marks_required_fields_and_never_sends() {
+    // An unreachable API URL: detail must not touch it.
+    let out = clerk()
+        .args(["POST", "/organizations", "help"])
+        .env("CLERK_API_URL", "http://127.0.0.1:9")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("POST /organizations"));
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("*name")),
+        "{text}"
+    );
+
+    let j = json(&["POST", "/organizations", "-h"]);
+    assert_eq!(j["mode"], "detail");
+    let fields = j["operation"]["body"]["fields"].as_array().unwrap();
+    let name = fields.iter().find(|f| f["path"] == "name").unwrap();
+    assert_eq!(name["required"], true);
+}
+
+#[test]
+fn detail_accepts_concrete_paths_urls_and_help_flag() {
+    for args in [
+        vec!["GET", "/users/{user_id}", "help"],
+        vec!["get", "/v1/users/user_123", "--help"],
+        vec!["https://api.clerk.com/v1/users/user_123", "-h"],
+    ] {
+        let mut a = args.clone();
+        a.push("--json");
+        let out = clerk()
+            .args(&a)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let j: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(j["operation"]["path"], "/users/{user_id}", "{args:?}");
+        assert_eq!(j["operation"]["method"], "GET");
+    }
+}
+
+#[test]
+fn unknown_endpoint_is_one_line_usage_error() {
+    let out = clerk()
+        .args(["POST", "/users/user_1"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("PATCH") || err.contains("has no POST"),
+        "{err}"
+    );
+    clerk().args(["GET", "/nonexistent/thing"]).assert().code(2);
+}
+
+#[test]
+fn bad_flag_is_one_line_usage_error() {
+    let out = clerk()
+        .args(["tags", "--no-such-flag"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert_eq!(String::from_utf8(out).unwrap().trim().lines().count(), 1);
+}
+
+#[test]
+fn explain_shows_reasons_on_stderr() {
+    clerk()
+        .args(["--explain", "--dry-run", "ban", "user_2ab"])
+        .assert()
+        .stderr(predicate::str::contains("POST /users/{user_id}/ban"))
+        .stderr(predicate::str::contains("user_id = user_2ab"));
+}
+
+#[test]
+fn natural_language_browse_and_detail() {
+    assert_eq!(
+        json(&["show me the organization endpoints"])["tag"]["name"],
+        "Organizations"
+    );
+    let d = json(&["what fields does create user take"]);
+    assert_eq!(d["mode"], "detail");
+    assert_eq!(d["operation"]["method"], "POST");
+    assert_eq!(d["operation"]["path"], "/users");
+}

@@ -1,0 +1,264 @@
+//! The resolver through the library, on prompts written for this test (not
+//! the eval set), so a regression in a general signal shows up here.
+
+use clerk::resolve::{resolve, Browse, Confidence, Mode};
+
+/// (prompt, expected "METHOD /path" of the first answer, expected params)
+const CASES: &[(&str, &str, &[(&str, &str)])] = &[
+    (
+        "show user user_2xYz",
+        "GET /users/{user_id}",
+        &[("user_id", "user_2xYz")],
+    ),
+    ("list all users", "GET /users", &[]),
+    (
+        "lookup user by email ann@corp.io",
+        "GET /users",
+        &[("email_address", "ann@corp.io")],
+    ),
+    (
+        "delete user user_9Q",
+        "DELETE /users/{user_id}",
+        &[("user_id", "user_9Q")],
+    ),
+    (
+        "ban user_77",
+        "POST /users/{user_id}/ban",
+        &[("user_id", "user_77")],
+    ),
+    (
+        "lift the ban on user_77",
+        "POST /users/{user_id}/unban",
+        &[("user_id", "user_77")],
+    ),
+    (
+        "lock the account user_5",
+        "POST /users/{user_id}/lock",
+        &[("user_id", "user_5")],
+    ),
+    (
+        "disable mfa for user_5",
+        "DELETE /users/{user_id}/mfa",
+        &[("user_id", "user_5")],
+    ),
+    ("count organizations", "GET /organizations", &[]),
+    (
+        "fetch organization org_abc",
+        "GET /organizations/{organization_id}",
+        &[("organization_id", "org_abc")],
+    ),
+    (
+        "delete org org_abc",
+        "DELETE /organizations/{organization_id}",
+        &[("organization_id", "org_abc")],
+    ),
+    (
+        "list members of org_abc",
+        "GET /organizations/{organization_id}/memberships",
+        &[("organization_id", "org_abc")],
+    ),
+    (
+        "boot user_1 from org_abc",
+        "DELETE /organizations/{organization_id}/memberships/{user_id}",
+        &[("organization_id", "org_abc"), ("user_id", "user_1")],
+    ),
+    (
+        "revoke invitation inv_123",
+        "POST /invitations/{invitation_id}/revoke",
+        &[("invitation_id", "inv_123")],
+    ),
+    (
+        "create an invitation for sam@corp.io",
+        "POST /invitations",
+        &[],
+    ),
+    (
+        "show session sess_42",
+        "GET /sessions/{session_id}",
+        &[("session_id", "sess_42")],
+    ),
+    (
+        "sign out session sess_42",
+        "POST /sessions/{session_id}/revoke",
+        &[("session_id", "sess_42")],
+    ),
+    ("list jwt templates", "GET /jwt_templates", &[]),
+    (
+        "remove jwt template jtmp_1",
+        "DELETE /jwt_templates/{template_id}",
+        &[("template_id", "jtmp_1")],
+    ),
+    ("list all machines", "GET /machines", &[]),
+    (
+        "rotate the secret key of mch_9",
+        "POST /machines/{machine_id}/secret_key/rotate",
+        &[("machine_id", "mch_9")],
+    ),
+    ("list oauth applications", "GET /oauth_applications", &[]),
+    (
+        "delete redirect url ru_1",
+        "DELETE /redirect_urls/{id}",
+        &[("id", "ru_1")],
+    ),
+    ("show the blocklist", "GET /blocklist_identifiers", &[]),
+    ("get the jwks", "GET /jwks", &[]),
+    ("show waitlist entries", "GET /waitlist_entries", &[]),
+    ("list api keys", "GET /api_keys", &[]),
+    (
+        "revoke api key ak_1",
+        "POST /api_keys/{apiKeyID}/revoke",
+        &[("apiKeyID", "ak_1")],
+    ),
+    ("list saml connections", "GET /saml_connections", &[]),
+    ("users limit 5", "GET /users", &[("limit", "5")]),
+    ("get users with limit==2", "GET /users", &[("limit", "2")]),
+    (
+        "deleet user user_1",
+        "DELETE /users/{user_id}",
+        &[("user_id", "user_1")],
+    ),
+    (
+        "get organisation org_1",
+        "GET /organizations/{organization_id}",
+        &[("organization_id", "org_1")],
+    ),
+];
+
+#[test]
+fn plain_language_lands_on_the_right_endpoint() {
+    let mut failures = Vec::new();
+    for (prompt, want, params) in CASES {
+        let r = resolve(prompt, None).unwrap();
+        let Some(best) = r.best() else {
+            failures.push(format!("{prompt:?}: no answer"));
+            continue;
+        };
+        let got = best.operation.display();
+        if got != *want {
+            failures.push(format!("{prompt:?}: got {got}, want {want}"));
+            continue;
+        }
+        for (k, v) in *params {
+            let have = best.bound.path_value(k).map(str::to_string).or_else(|| {
+                best.bound
+                    .query
+                    .iter()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| v.clone())
+            });
+            if have.as_deref() != Some(*v) {
+                failures.push(format!("{prompt:?}: param {k} = {have:?}, want {v}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn explicit_forms_are_exact() {
+    for (prompt, want) in [
+        ("GET /users", "GET /users"),
+        ("DELETE /v1/users/user_123", "DELETE /users/{user_id}"),
+        ("post /users/user_123/ban", "POST /users/{user_id}/ban"),
+        (
+            "curl -X DELETE https://api.clerk.com/v1/users/user_1",
+            "DELETE /users/{user_id}",
+        ),
+        ("https://api.clerk.com/v1/users?limit=5", "GET /users"),
+    ] {
+        let r = resolve(prompt, None).unwrap();
+        let b = r.best().unwrap_or_else(|| panic!("{prompt}: no answer"));
+        assert_eq!(b.operation.display(), want, "{prompt}");
+        assert_eq!(r.confidence, Confidence::Exact);
+    }
+    // A path without a method: GET if it has one, else its only method.
+    let r = resolve("/users/user_123/ban", None).unwrap();
+    assert_eq!(
+        r.best().unwrap().operation.display(),
+        "POST /users/{user_id}/ban"
+    );
+    // Two methods and no GET: nothing is guessed.
+    let r = resolve("/organizations/org_1/metadata", None).unwrap();
+    assert!(
+        r.candidates.is_empty(),
+        "{:?}",
+        r.best().map(|b| b.operation.display())
+    );
+}
+
+#[test]
+fn modes() {
+    assert_eq!(resolve("", None).unwrap().mode, Mode::Help);
+    assert_eq!(resolve("   \t ", None).unwrap().mode, Mode::Help);
+    assert!(matches!(
+        resolve("tags", None).unwrap().browse,
+        Some(Browse::Tags)
+    ));
+    assert!(
+        matches!(resolve("Sessions", None).unwrap().browse, Some(Browse::Tag(t)) if t.name == "Sessions")
+    );
+    assert_eq!(resolve("GET /users help", None).unwrap().mode, Mode::Detail);
+    assert_eq!(
+        resolve("explain the unban endpoint", None).unwrap().mode,
+        Mode::Detail
+    );
+    assert_eq!(resolve("ban user_1", None).unwrap().mode, Mode::Execute);
+}
+
+#[test]
+fn version_in_prompt() {
+    let r = resolve("get users version 2024-10-01", None).unwrap();
+    assert_eq!(r.version.date, "2024-10-01");
+    assert!(resolve("tags version 1999-01-01", None).is_err());
+}
+
+#[test]
+fn entity_text_does_not_pollute_the_search() {
+    // An ID that contains a searchable word must not drag in other endpoints.
+    let r = resolve("get user user_invitations", None).unwrap();
+    assert_eq!(
+        r.best().unwrap().operation.display(),
+        "GET /users/{user_id}"
+    );
+}
+
+#[test]
+fn path_values_are_never_interpreted() {
+    let r = resolve("GET /users/..%2Finstance", None).unwrap();
+    let b = r.best().unwrap();
+    assert_eq!(b.operation.display(), "GET /users/{user_id}");
+    assert_eq!(b.bound.path_value("user_id"), Some("../instance"));
+}
+
+#[test]
+fn odd_and_huge_input_never_panics() {
+    let huge = "ban user ".repeat(2000);
+    assert!(huge.len() > 10 * 1024);
+    let _ = resolve(&huge, None).unwrap();
+    for p in [
+        "\u{0}",
+        "{{{{",
+        "]]]",
+        "\"unterminated",
+        "GET",
+        "/",
+        "//",
+        "curl",
+        "curl -X",
+        "version",
+        "version 2024",
+        "é",
+        "🦀 user_🦀",
+        "key==",
+        ":=",
+        "GET /users?=&&=",
+    ] {
+        let _ = resolve(p, None);
+    }
+}

@@ -236,21 +236,43 @@ impl Version {
     /// abbreviations (`users`, `orgs`, `organization invitations`, `M2M`).
     pub fn find_tag(&self, name: &str) -> Option<&'static Tag> {
         let want = tag_key(name);
-        if want.is_empty() {
+        if want.is_empty() || want.len() > 64 {
             return None;
         }
-        let exact = self.tags.iter().find(|t| tag_key(t.name) == want);
-        exact.or_else(|| {
-            // A unique tag whose key starts with the wanted key ("m2m" -> "m2mtoken").
-            let mut it = self
-                .tags
+        let keys = self.tag_keys();
+        let exact = keys.iter().position(|k| *k == want);
+        exact
+            .or_else(|| {
+                // A unique tag whose key starts with the wanted key ("m2m" -> "m2mtoken").
+                let mut it = keys
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, k)| want.len() >= 3 && k.starts_with(&want));
+                match (it.next(), it.next()) {
+                    (Some((i, _)), None) => Some(i),
+                    _ => None,
+                }
+            })
+            .map(|i| &self.tags[i])
+    }
+}
+
+impl Version {
+    /// `tag_key` of every tag, computed once per process.
+    fn tag_keys(&self) -> &'static [String] {
+        use std::sync::OnceLock;
+        static CACHE: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+        let all = CACHE.get_or_init(|| {
+            VERSIONS
                 .iter()
-                .filter(|t| want.len() >= 3 && tag_key(t.name).starts_with(&want));
-            match (it.next(), it.next()) {
-                (Some(t), None) => Some(t),
-                _ => None,
-            }
-        })
+                .map(|v| v.tags.iter().map(|t| tag_key(t.name)).collect())
+                .collect()
+        });
+        let i = VERSIONS
+            .iter()
+            .position(|v| v.date == self.date)
+            .unwrap_or(0);
+        &all[i]
     }
 }
 

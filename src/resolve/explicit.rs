@@ -326,7 +326,7 @@ mod tests {
             .unwrap();
         assert_eq!(e.operation.display(), "DELETE /users/{user_id}");
         assert_eq!(e.bound.path, vec![("user_id", "user_123".to_string())]);
-        let e = find(&toks("/users/user_123/ban"), v).unwrap_err();
+        let e = find(&toks("/organizations/org_1/metadata"), v).unwrap_err();
         assert!(matches!(e, Miss::WrongMethod { .. }));
         let e = find(&toks("post /users/user_123/ban"), v).unwrap().unwrap();
         assert_eq!(e.operation.display(), "POST /users/{user_id}/ban");

@@ -121,20 +121,51 @@ impl Lexicon {
     }
 
     /// Entity kinds a parameter accepts: from the table, else derived from its
-    /// name (`foo_bar_id` -> `foo_bar`).
-    pub fn param_kinds<'a>(&'a self, name: &'a str) -> Vec<&'a str> {
+    /// name (`foo_bar_id` -> `foo_bar`, `bar`). Allocation-free: it runs per
+    /// parameter and token on the resolver's hot path.
+    pub fn param_kinds<'a>(&'a self, name: &'a str) -> Kinds<'a> {
         if let Some(k) = self.params.get(name) {
-            return k.iter().map(String::as_str).collect();
+            return Kinds {
+                table: k,
+                derived: [None, None],
+            };
         }
-        if let Some(stem) = name.strip_suffix("_id") {
-            // `to_machine_id` -> to_machine, machine
-            let mut out = vec![stem];
-            if let Some((_, tail)) = stem.rsplit_once('_') {
-                out.push(tail);
-            }
-            return out;
+        // `user_ids` (bulk bodies) -> user; `to_machine_id` -> to_machine, machine.
+        match name
+            .strip_suffix("_id")
+            .or_else(|| name.strip_suffix("_ids"))
+        {
+            Some(stem) => Kinds {
+                table: &[],
+                derived: [Some(stem), stem.rsplit_once('_').map(|(_, t)| t)],
+            },
+            None => Kinds {
+                table: &[],
+                derived: [None, None],
+            },
         }
-        Vec::new()
+    }
+}
+
+/// The entity kinds one parameter accepts.
+#[derive(Clone, Copy)]
+pub struct Kinds<'a> {
+    table: &'a [String],
+    derived: [Option<&'a str>; 2],
+}
+
+impl<'a> Kinds<'a> {
+    pub fn iter(self) -> impl Iterator<Item = &'a str> {
+        self.table
+            .iter()
+            .map(String::as_str)
+            .chain(self.derived.into_iter().flatten())
+    }
+    pub fn contains(self, kind: &str) -> bool {
+        self.iter().any(|k| k == kind)
+    }
+    pub fn is_empty(self) -> bool {
+        self.iter().next().is_none()
     }
 }
 
@@ -153,7 +184,15 @@ mod tests {
         assert!(l.stop.contains("the"));
         assert!(l.methods["ban"].iter().any(|(m, _)| *m == Method::Post));
         assert!(l.phrases.iter().any(|(p, _)| p == &["how", "many"]));
-        assert_eq!(l.param_kinds("user_id"), vec!["user"]);
-        assert_eq!(l.param_kinds("widget_id"), vec!["widget"]);
+        assert_eq!(
+            l.param_kinds("user_id").iter().collect::<Vec<_>>(),
+            vec!["user"]
+        );
+        assert_eq!(
+            l.param_kinds("widget_id").iter().collect::<Vec<_>>(),
+            vec!["widget"]
+        );
+        assert!(l.param_kinds("to_machine_id").contains("machine"));
+        assert!(l.param_kinds("user_ids").contains("user"));
     }
 }

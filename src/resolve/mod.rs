@@ -4,6 +4,7 @@
 
 mod entities;
 mod explicit;
+mod features;
 mod lexicon;
 mod rank;
 

@@ -9,9 +9,10 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::entities::{ItemOp, Kind, Token};
+use super::features::{self, OpFeatures};
 use super::lexicon::Lexicon;
 use super::{Bound, Candidate};
-use crate::catalog::{Method, Operation, Param, ParamIn, Version};
+use crate::catalog::{singular, Method, Operation, Param, ParamIn, Version};
 use crate::index::{QueryWord, SearchIndex};
 
 /// The prompt, analysed once and shared by the scoring of every operation.
@@ -235,130 +236,6 @@ pub fn analyze(
     }
 }
 
-/// `/users/count` counts users: the segment before `count` is named in the prompt.
-fn counted_named(op: &Operation, a: &Analysis) -> bool {
-    let segs: Vec<&str> = op
-        .path
-        .split('/')
-        .filter(|s| !s.is_empty() && !s.starts_with('{'))
-        .collect();
-    segs.len() >= 2
-        && segs[segs.len() - 2]
-            .split('_')
-            .all(|p| a.termset.contains(&crate::catalog::singular(p)))
-}
-
-fn only_verb_is_get(a: &Analysis) -> bool {
-    a.verbs.iter().all(|(m, _)| *m == Method::Get)
-}
-
-/// True when some operation on `path` has one of the verbs' methods.
-fn path_offers(version: &Version, path: &str, verbs: &[(Method, f32)]) -> bool {
-    version
-        .operations()
-        .iter()
-        .any(|o| o.path == path && verbs.iter().any(|(m, _)| *m == o.method))
-}
-
-/// For each operation: deprecated with a live operation of the same method on the
-/// same resource (last literal path segment), so it should rank below it.
-fn replaced(version: &'static Version) -> &'static [bool] {
-    use std::sync::OnceLock;
-    static CACHE: OnceLock<Vec<(&'static str, Vec<bool>)>> = OnceLock::new();
-    let all = CACHE.get_or_init(|| {
-        crate::catalog::versions()
-            .iter()
-            .map(|v| {
-                let last = |p: &str| {
-                    p.split('/')
-                        .rev()
-                        .find(|s| !s.is_empty() && !s.starts_with('{'))
-                        .unwrap_or("")
-                        .to_string()
-                };
-                let flags = v
-                    .operations()
-                    .iter()
-                    .map(|op| {
-                        op.deprecated
-                            && v.operations().iter().any(|o| {
-                                !o.deprecated
-                                    && o.method == op.method
-                                    && last(o.path) == last(op.path)
-                            })
-                    })
-                    .collect();
-                (v.date, flags)
-            })
-            .collect()
-    });
-    all.iter()
-        .find(|(d, _)| *d == version.date)
-        .map(|(_, f)| f.as_slice())
-        .unwrap_or(&[])
-}
-
-/// The head noun names the operation's last literal path segment (or a synonym of it).
-fn head_match(op: &Operation, head: &str, lex: &Lexicon) -> bool {
-    let Some(last) = op
-        .path
-        .split('/')
-        .rev()
-        .find(|s| !s.is_empty() && !s.starts_with('{'))
-    else {
-        return false;
-    };
-    let last = crate::catalog::singular(last);
-    if last == head || last.split('_').next_back() == Some(head) {
-        return true;
-    }
-    lex.synonyms
-        .get(head)
-        .is_some_and(|syn| syn.iter().any(|s| crate::catalog::singular(s) == last))
-}
-
-/// How well the prompt names the operation's resource: the last literal path
-/// segment ("memberships", "remove_password") is fully mentioned.
-fn resource_match(op: &Operation, a: &Analysis) -> bool {
-    let Some(last) = op
-        .path
-        .split('/')
-        .rev()
-        .find(|s| !s.is_empty() && !s.starts_with('{'))
-    else {
-        return false;
-    };
-    last.split('_')
-        .all(|p| a.termset.contains(&crate::catalog::singular(p)))
-}
-
-/// The best fraction of a multi-word body field or query parameter name the
-/// prompt mentions ("block disposable emails" -> block_disposable_email_domains: 3/4).
-fn field_mention(op: &Operation, a: &Analysis) -> f32 {
-    let names = op.query_params().map(|p| p.name).chain(
-        op.body
-            .into_iter()
-            .flat_map(|b| b.top_fields().map(|f| f.path)),
-    );
-    let mut best = 0.0f32;
-    for name in names {
-        let parts: Vec<String> = name
-            .split('_')
-            .filter(|p| !p.is_empty())
-            .map(crate::catalog::singular)
-            .collect();
-        if parts.len() < 2 {
-            continue;
-        }
-        let present = parts.iter().filter(|p| a.termset.contains(*p)).count();
-        let frac = present as f32 / parts.len() as f32;
-        if present >= 2 && frac >= 0.5 {
-            best = best.max(frac);
-        }
-    }
-    best
-}
-
 /// Corrects a typo against the index vocabulary and the lexicon: same first
 /// letter, Damerau-Levenshtein distance 1 (2 for words of 7+ letters); the
 /// most frequent candidate wins.
@@ -420,7 +297,62 @@ fn distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
-/// Ranks every operation of `version` for the analysed prompt.
+/// Why an operation ranks where it does; turned into text only for the top answers.
+#[derive(Default, Clone, Copy)]
+struct Why {
+    text: f32,
+    verb_fits: bool,
+    ids_fit: usize,
+    ids_unused: usize,
+    values_fit: usize,
+    values_unused: usize,
+    head: bool,
+    resource: bool,
+    field: bool,
+    count: bool,
+    deprecated: bool,
+}
+
+impl Why {
+    fn describe(&self, op: &Operation, missing: &[&str]) -> String {
+        let mut w = vec![format!("text {:.1}", self.text)];
+        if self.verb_fits {
+            w.push(format!("verb fits {}", op.method));
+        }
+        if self.ids_fit > 0 {
+            w.push(format!("{} id(s) fit", self.ids_fit));
+        }
+        if self.ids_unused > 0 {
+            w.push(format!("{} id(s) unused", self.ids_unused));
+        }
+        if !missing.is_empty() {
+            w.push(format!("needs {}", missing.join(", ")));
+        }
+        if self.values_fit > 0 {
+            w.push(format!("{} value(s) fit", self.values_fit));
+        }
+        if self.values_unused > 0 {
+            w.push(format!("{} value(s) unused", self.values_unused));
+        }
+        for (on, label) in [
+            (self.head, "head noun"),
+            (self.resource, "resource named"),
+            (self.field, "field named"),
+            (self.count, "count"),
+            (self.deprecated, "deprecated"),
+        ] {
+            if on {
+                w.push(label.to_string());
+            }
+        }
+        w.join(", ")
+    }
+}
+
+/// Operations scored by text alone that go on to the (costlier) structural rerank.
+const RERANK_POOL: usize = 48;
+
+/// Ranks the operations of `version` for the analysed prompt, best first.
 pub fn rank(
     version: &'static Version,
     a: &Analysis,
@@ -439,9 +371,40 @@ pub fn rank(
         .collect();
     let bm25 = index.scores(&query);
     let max = bm25.iter().cloned().fold(0.0f32, f32::max);
-    let has_values = a.tokens.iter().any(|t| matches!(t.kind, Kind::Id(_)));
-    let mut out = Vec::new();
-    for (i, op) in version.operations().iter().enumerate() {
+    let feats = features::of(version);
+    let ops = version.operations();
+    let id_kinds: Vec<&str> = a
+        .tokens
+        .iter()
+        .filter_map(|t| {
+            if let Kind::Id(k) = &t.kind {
+                Some(k.as_str())
+            } else {
+                None
+            }
+        })
+        .collect();
+
+    // The pool: the best text matches, plus every operation whose path takes one of the prompt's IDs.
+    let mut pool: Vec<usize> = (0..ops.len()).filter(|&i| bm25[i] > 0.0).collect();
+    pool.sort_by(|&x, &y| bm25[y].total_cmp(&bm25[x]));
+    pool.truncate(RERANK_POOL);
+    if !id_kinds.is_empty() {
+        for (i, op) in ops.iter().enumerate() {
+            if !pool.contains(&i)
+                && op
+                    .path_params()
+                    .any(|p| id_kinds.iter().any(|k| lex.param_kinds(p.name).contains(k)))
+            {
+                pool.push(i);
+            }
+        }
+    }
+
+    let mut scored: Vec<(f32, usize, Binding, Why)> = Vec::with_capacity(pool.len());
+    for i in pool {
+        let op = &ops[i];
+        let f = &feats[i];
         // Square root: text similarity ranks, but a much better textual match must not
         // drown out structure (IDs that fit, the verb's method).
         let text = if max > 0.0 {
@@ -449,12 +412,15 @@ pub fn rank(
         } else {
             0.0
         };
-        if text <= 2.0 && !(max == 0.0 && has_values) {
+        if text <= 2.0 && !(max == 0.0 && !id_kinds.is_empty()) {
             continue;
         }
         let b = bind(op, a, lex);
+        let mut why = Why {
+            text,
+            ..Why::default()
+        };
         let mut score = text;
-        let mut why = vec![format!("text {text:.1}")];
 
         // Method prior.
         if a.verbs.is_empty() {
@@ -469,13 +435,17 @@ pub fn rank(
                 .filter(|(m, _)| *m == op.method)
                 .map(|(_, s)| *s)
                 .fold(0.0f32, f32::max);
+            let offered = f
+                .path_methods
+                .iter()
+                .any(|m| a.verbs.iter().any(|(v, _)| v == m));
             if s > 0.0 {
                 score += 3.0 * s;
-                why.push(format!("verb fits {}", op.method));
+                why.verb_fits = true;
             } else if a.verbs_act
                 && op.method == Method::Post
-                && only_verb_is_get(a)
-                && !path_offers(version, op.path, &a.verbs)
+                && a.verbs.iter().all(|(m, _)| *m == Method::Get)
+                && !offered
             {
                 // "get a testing token": the path only mints (POST), so "get" may mean create.
                 score -= 1.0;
@@ -488,60 +458,82 @@ pub fn rank(
             + 1.0 * b.ids_elsewhere as f32
             + 1.0 * b.values_in_path as f32;
         score -= 2.0 * b.ids_unused as f32;
-        if b.ids_in_path + b.ids_elsewhere > 0 {
-            why.push(format!("{} id(s) fit", b.ids_in_path + b.ids_elsewhere));
+        why.ids_fit = b.ids_in_path + b.ids_elsewhere;
+        why.ids_unused = b.ids_unused;
+        score -= if detail { 0.3 } else { 3.0 } * b.missing.len() as f32;
+        if b.filters_bound > 0 {
+            score += 1.5 * b.filters_bound.min(2) as f32;
+            why.values_fit = b.filters_bound;
         }
-        if b.ids_unused > 0 {
-            why.push(format!("{} id(s) unused", b.ids_unused));
-        }
-        let missing_penalty = if detail { 0.3 } else { 3.0 };
-        score -= missing_penalty * b.missing.len() as f32;
-        if !b.missing.is_empty() {
-            why.push(format!("needs {}", b.missing.join(", ")));
-        }
-        let filters = b.filters_bound.min(2) as f32;
-        if filters > 0.0 {
-            score += 1.5 * filters;
-            why.push(format!("{} value(s) fit", b.filters_bound));
-        }
-        if b.free_unused > 0 {
-            score -= 0.5 * b.free_unused as f32;
-        }
+        score -= 0.5 * b.free_unused as f32;
         if b.values_unused > 0 {
             score -= 1.0 * b.values_unused as f32;
-            why.push(format!("{} value(s) unused", b.values_unused));
+            why.values_unused = b.values_unused;
         }
-        if a.head.as_ref().is_some_and(|h| head_match(op, h, lex)) {
+        // Naming: the head noun, the resource, a field.
+        if a.head.as_ref().is_some_and(|h| head_match(f, h, lex)) {
             score += 1.0;
-            why.push("head noun".into());
+            why.head = true;
         }
-        if resource_match(op, a) {
+        if !f.last_parts.is_empty() && f.last_parts.iter().all(|p| a.termset.contains(p)) {
             score += 1.5;
-            why.push("resource named".into());
+            why.resource = true;
         }
-        let fm = field_mention(op, a);
+        let fm = field_mention(f, a);
         if fm > 0.0 {
             score += 2.0 * fm;
-            why.push("field named".into());
+            why.field = true;
         }
-        if a.count && op.path.ends_with("/count") && counted_named(op, a) {
+        if a.count
+            && f.counted
+                .as_ref()
+                .is_some_and(|c| c.iter().all(|p| a.termset.contains(p)))
+        {
             score += 3.0;
-            why.push("count".into());
+            why.count = true;
         }
-        if op.deprecated && replaced(version)[i] {
+        if f.replaced {
             score -= 1.5;
-            why.push("deprecated".into());
+            why.deprecated = true;
         }
-        out.push(Candidate {
-            operation: op,
+        scored.push((score, i, b, why));
+    }
+    scored.sort_by(|x, y| y.0.total_cmp(&x.0));
+    scored
+        .into_iter()
+        .take(10)
+        .map(|(score, i, b, why)| Candidate {
+            operation: &ops[i],
             score,
-            reason: why.join(", "),
+            reason: why.describe(&ops[i], &b.missing),
             bound: b.bound,
             missing: b.missing,
-        });
+        })
+        .collect()
+}
+
+/// The head noun names the operation's last literal path segment (or a synonym of it).
+fn head_match(f: &OpFeatures, head: &str, lex: &Lexicon) -> bool {
+    f.last == head
+        || f.last_parts.last().is_some_and(|p| p == head)
+        || lex
+            .synonyms
+            .get(head)
+            .is_some_and(|syn| syn.iter().any(|s| singular(s) == f.last))
+}
+
+/// The best fraction of a multi-word field or query parameter name the prompt
+/// mentions ("block disposable emails" -> block_disposable_email_domains: 3/4).
+fn field_mention(f: &OpFeatures, a: &Analysis) -> f32 {
+    let mut best = 0.0f32;
+    for parts in &f.field_names {
+        let present = parts.iter().filter(|p| a.termset.contains(*p)).count();
+        let frac = present as f32 / parts.len() as f32;
+        if present >= 2 && frac >= 0.5 {
+            best = best.max(frac);
+        }
     }
-    out.sort_by(|x, y| y.score.total_cmp(&x.score));
-    out
+    best
 }
 
 struct Binding {
@@ -560,7 +552,7 @@ struct Binding {
 }
 
 fn accepts(param: &str, kind: &str, lex: &Lexicon) -> bool {
-    lex.param_kinds(param).contains(&kind)
+    lex.param_kinds(param).contains(kind)
 }
 
 fn accepts_slug(p: &Param) -> bool {
@@ -656,18 +648,14 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
     if let Some(body_schema) = op.body {
         for f in body_schema.top_fields() {
             let name = f.path;
-            let kinds: Vec<&str> = if let Some(stem) = name.strip_suffix("_ids") {
-                vec![stem]
-            } else {
-                lex.param_kinds(name)
-            };
+            let kinds = lex.param_kinds(name);
             if kinds.is_empty() {
                 continue;
             }
             let many = f.ty.ends_with("[]");
             let mut vals = Vec::new();
             for i in 0..toks.len() {
-                if !used[i] && matches!(&toks[i].kind, Kind::Id(k) if kinds.contains(&k.as_str())) {
+                if !used[i] && matches!(&toks[i].kind, Kind::Id(k) if kinds.contains(k)) {
                     used[i] = true;
                     vals.push(Value::String(toks[i].text.clone()));
                     b.ids_elsewhere += 1;
@@ -728,9 +716,10 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
                                 kinds
                                     .iter()
                                     .any(|k| k.split('_').next() == Some(prev.as_str()))
-                                    || lex.synonyms.get(&toks[j].norm).is_some_and(|s| {
-                                        s.iter().any(|x| kinds.contains(&x.as_str()))
-                                    })
+                                    || lex
+                                        .synonyms
+                                        .get(&toks[j].norm)
+                                        .is_some_and(|s| s.iter().any(|x| kinds.contains(x)))
                             }))
                 })
             })
@@ -814,6 +803,13 @@ fn enum_match<'e>(values: &'e [&'e str], word: &str) -> Option<&'e str> {
 /// Index of the first unused value token after the words naming `name`
 /// (`external id crm-8842` -> `crm-8842` for `external_id`).
 fn named_slot(name: &str, a: &Analysis, used: &[bool]) -> Option<usize> {
+    // Cheap rejection first: every word of the name must be mentioned somewhere.
+    let mentioned = |part: &str| {
+        a.termset.contains(part) || (part.ends_with('s') && a.termset.contains(&singular(part)))
+    };
+    if !name.split('_').filter(|s| !s.is_empty()).all(mentioned) {
+        return None;
+    }
     let parts: Vec<&str> = name.split('_').filter(|s| !s.is_empty()).collect();
     if parts.is_empty() {
         return None;

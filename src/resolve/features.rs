@@ -1,0 +1,92 @@
+//! Per-operation facts the reranker needs, computed once per version and
+//! process so the hot path only does set lookups.
+
+use std::sync::OnceLock;
+
+use crate::catalog::{self, singular, Method, Operation, Version};
+
+/// Structural facts about one operation.
+pub struct OpFeatures {
+    /// Singular words of the last literal path segment (`remove_password` -> remove, password).
+    pub last_parts: Vec<String>,
+    /// The last literal segment, singular (`organization_membership`).
+    pub last: String,
+    /// For `/x/count` paths: singular words of `x`.
+    pub counted: Option<Vec<String>>,
+    /// Singular words of multi-word query parameter and top-level body field names.
+    pub field_names: Vec<Vec<String>>,
+    /// Deprecated, and a live operation with the same method serves the same resource.
+    pub replaced: bool,
+    /// Methods available on this exact path.
+    pub path_methods: Vec<Method>,
+}
+
+fn literal_segments(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter(|s| !s.is_empty() && !s.starts_with('{'))
+        .collect()
+}
+
+fn parts(s: &str) -> Vec<String> {
+    s.split('_')
+        .filter(|p| !p.is_empty())
+        .map(singular)
+        .collect()
+}
+
+fn compute(v: &Version) -> Vec<OpFeatures> {
+    let last_of = |op: &Operation| {
+        literal_segments(op.path)
+            .last()
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    };
+    v.operations()
+        .iter()
+        .map(|op| {
+            let segs = literal_segments(op.path);
+            let last = last_of(op);
+            let counted = (segs.len() >= 2 && last == "count").then(|| parts(segs[segs.len() - 2]));
+            let names = op.query_params().map(|p| p.name).chain(
+                op.body
+                    .into_iter()
+                    .flat_map(|b| b.top_fields().map(|f| f.path)),
+            );
+            let field_names = names.map(parts).filter(|p| p.len() >= 2).collect();
+            let replaced = op.deprecated
+                && v.operations()
+                    .iter()
+                    .any(|o| !o.deprecated && o.method == op.method && last_of(o) == last);
+            let path_methods = v
+                .operations()
+                .iter()
+                .filter(|o| o.path == op.path)
+                .map(|o| o.method)
+                .collect();
+            OpFeatures {
+                last_parts: parts(&last),
+                last: singular(&last),
+                counted,
+                field_names,
+                replaced,
+                path_methods,
+            }
+        })
+        .collect()
+}
+
+/// The features of every operation of `version`, in catalog order.
+pub fn of(version: &Version) -> &'static [OpFeatures] {
+    static CACHE: OnceLock<Vec<OnceLock<Vec<OpFeatures>>>> = OnceLock::new();
+    let cells = CACHE.get_or_init(|| {
+        catalog::versions()
+            .iter()
+            .map(|_| OnceLock::new())
+            .collect()
+    });
+    let i = catalog::versions()
+        .iter()
+        .position(|v| v.date == version.date)
+        .unwrap_or(0);
+    cells[i].get_or_init(|| compute(version))
+}

@@ -227,12 +227,7 @@ pub fn match_template(
 ) -> Option<(&'static str, Vec<(String, String)>)> {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let mut best: Option<(usize, &'static str, Vec<(String, String)>)> = None;
-    let mut seen = std::collections::HashSet::new();
-    for op in version.operations() {
-        if !seen.insert(op.path) {
-            continue;
-        }
-        let tsegs: Vec<&str> = op.path.split('/').filter(|s| !s.is_empty()).collect();
+    for (path, tsegs) in super::features::templates(version) {
         if tsegs.len() != segs.len() {
             continue;
         }
@@ -259,7 +254,7 @@ pub fn match_template(
             }
         }
         if ok && best.as_ref().is_none_or(|(l, _, _)| literal > *l) {
-            best = Some((literal, op.path, values));
+            best = Some((literal, path, values));
         }
     }
     best.map(|(_, p, v)| (p, v))

@@ -90,3 +90,31 @@ pub fn of(version: &Version) -> &'static [OpFeatures] {
         .unwrap_or(0);
     cells[i].get_or_init(|| compute(version))
 }
+
+/// Every distinct path template of `version` with its segments, for matching
+/// concrete paths.
+pub fn templates(version: &Version) -> &'static [(&'static str, Vec<&'static str>)] {
+    static CACHE: OnceLock<Vec<Vec<(&'static str, Vec<&'static str>)>>> = OnceLock::new();
+    let all = CACHE.get_or_init(|| {
+        catalog::versions()
+            .iter()
+            .map(|v| {
+                let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+                for op in v.operations() {
+                    if !out.iter().any(|(p, _)| *p == op.path) {
+                        out.push((
+                            op.path,
+                            op.path.split('/').filter(|s| !s.is_empty()).collect(),
+                        ));
+                    }
+                }
+                out
+            })
+            .collect()
+    });
+    let i = catalog::versions()
+        .iter()
+        .position(|v| v.date == version.date)
+        .unwrap_or(0);
+    &all[i]
+}

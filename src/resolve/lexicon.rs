@@ -1,6 +1,7 @@
 //! The domain vocabulary (`lexicon.txt`), parsed once per process.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap as StdMap, HashSet as StdSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use crate::catalog::Method;
@@ -20,6 +21,32 @@ pub struct Lexicon {
     pub many: HashSet<String>,
 }
 
+/// FNV-1a: the resolver hashes short words on its hot path, where SipHash's
+/// DoS resistance buys nothing (the keys are our own vocabulary and one prompt).
+#[derive(Default, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub type HashMap<K, V> = StdMap<K, V, BuildHasherDefault<Fnv>>;
+pub type HashSet<K> = StdSet<K, BuildHasherDefault<Fnv>>;
+
 const TEXT: &str = include_str!("lexicon.txt");
 
 pub fn get() -> &'static Lexicon {
@@ -34,14 +61,14 @@ fn words(s: &str) -> Vec<String> {
 fn parse(text: &str) -> Lexicon {
     let mut lex = Lexicon {
         phrases: Vec::new(),
-        synonyms: HashMap::new(),
-        methods: HashMap::new(),
+        synonyms: HashMap::default(),
+        methods: HashMap::default(),
         ids: Vec::new(),
-        params: HashMap::new(),
-        stop: HashSet::new(),
-        weak: HashSet::new(),
-        count: HashSet::new(),
-        many: HashSet::new(),
+        params: HashMap::default(),
+        stop: HashSet::default(),
+        weak: HashSet::default(),
+        count: HashSet::default(),
+        many: HashSet::default(),
     };
     let mut section = "";
     for line in text.lines() {

@@ -8,7 +8,7 @@ mod features;
 mod lexicon;
 mod rank;
 
-use std::collections::HashSet;
+use lexicon::HashSet;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -252,7 +252,7 @@ pub fn resolve(
                 .to_string()
         })
         .collect();
-    let mut cue_tokens: HashSet<usize> = HashSet::new();
+    let mut cue_tokens: HashSet<usize> = HashSet::default();
     for (i, w) in plain.iter().enumerate() {
         if DETAIL_CUES.contains(&w.as_str()) {
             detail = true;
@@ -390,7 +390,7 @@ pub fn resolve(
             })
             .collect();
         let tag = version.find_tag(&topic.join(" ")).or_else(|| {
-            let a = rank::analyze(tokens.clone(), &HashSet::new(), index, lex);
+            let a = rank::analyze(tokens.clone(), &HashSet::default(), index, lex);
             let ranked = rank::rank(version, &a, index, lex, true);
             // The tag most of the best matches carry.
             let mut votes: Vec<(&'static str, f32)> = Vec::new();

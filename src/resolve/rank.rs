@@ -4,13 +4,11 @@
 //! parameters, and rerank on structure (IDs that fit path parameters, required
 //! parameters satisfied, method prior, deprecation).
 
-use std::collections::HashSet;
-
 use serde_json::{Map, Value};
 
 use super::entities::{ItemOp, Kind, Token};
 use super::features::{self, OpFeatures};
-use super::lexicon::Lexicon;
+use super::lexicon::{HashSet, Lexicon};
 use super::{Bound, Candidate};
 use crate::catalog::{singular, Method, Operation, Param, ParamIn, Version};
 use crate::index::{QueryWord, SearchIndex};
@@ -205,7 +203,7 @@ pub fn analyze(
     if verbs.is_empty() {
         verbs = questions;
     }
-    let mut termset = HashSet::new();
+    let mut termset = HashSet::default();
     for (term, _) in &terms {
         let mut add = |w: &str| {
             for part in w.split('_').filter(|p| !p.is_empty()) {
@@ -350,7 +348,7 @@ impl Why {
 }
 
 /// Operations scored by text alone that go on to the (costlier) structural rerank.
-const RERANK_POOL: usize = 48;
+const RERANK_POOL: usize = 32;
 
 /// Ranks the operations of `version` for the analysed prompt, best first.
 pub fn rank(
@@ -387,11 +385,16 @@ pub fn rank(
 
     // The pool: the best text matches, plus every operation whose path takes one of the prompt's IDs.
     let mut pool: Vec<usize> = (0..ops.len()).filter(|&i| bm25[i] > 0.0).collect();
-    pool.sort_by(|&x, &y| bm25[y].total_cmp(&bm25[x]));
-    pool.truncate(RERANK_POOL);
+    if pool.len() > RERANK_POOL {
+        pool.select_nth_unstable_by(RERANK_POOL, |&x, &y| bm25[y].total_cmp(&bm25[x]));
+        pool.truncate(RERANK_POOL);
+    }
     if !id_kinds.is_empty() {
+        // Text must match too, unless nothing matched at all (then IDs alone decide).
+        let any_text = max > 0.0;
         for (i, op) in ops.iter().enumerate() {
-            if !pool.contains(&i)
+            if (bm25[i] > 0.0 || !any_text)
+                && !pool.contains(&i)
                 && op
                     .path_params()
                     .any(|p| id_kinds.iter().any(|k| lex.param_kinds(p.name).contains(k)))
@@ -502,10 +505,16 @@ pub fn rank(
     scored
         .into_iter()
         .take(10)
-        .map(|(score, i, b, why)| Candidate {
+        .enumerate()
+        .map(|(rank, (score, i, b, why))| Candidate {
             operation: &ops[i],
             score,
-            reason: why.describe(&ops[i], &b.missing),
+            // Reasons are shown for the first few only (--explain, did-you-mean).
+            reason: if rank < 5 {
+                why.describe(&ops[i], &b.missing)
+            } else {
+                String::new()
+            },
             bound: b.bound,
             missing: b.missing,
         })

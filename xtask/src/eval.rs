@@ -11,11 +11,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut file = None;
     let mut version = None;
     let mut as_json = false;
+    let mut timing = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--version" => version = Some(it.next().ok_or("--version needs a value")?.clone()),
             "--json" => as_json = true,
+            "--timing" => timing = true,
             f if !f.starts_with('-') && file.is_none() => file = Some(f.to_string()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -100,6 +102,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             );
         }
     }
+    if timing {
+        report_timing(&text, version);
+    }
     let ratio = |a: usize, b: usize| {
         if b == 0 {
             0.0
@@ -127,6 +132,43 @@ pub fn run(args: &[String]) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Per-prompt latency of `resolve` (warm process): each prompt's median of 101
+/// runs, then the median and p90 over prompts. Printed to stderr.
+fn report_timing(text: &str, version: Option<&'static clerk::catalog::Version>) {
+    use std::time::Instant;
+    let prompts: Vec<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| v["query"].as_str().map(str::to_string))
+        .collect();
+    for p in &prompts {
+        let _ = resolve::resolve(p, version);
+    }
+    let mut per_prompt: Vec<f64> = prompts
+        .iter()
+        .map(|p| {
+            let mut runs: Vec<f64> = (0..101)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(resolve::resolve(std::hint::black_box(p), version).ok());
+                    t.elapsed().as_secs_f64() * 1e6
+                })
+                .collect();
+            runs.sort_by(f64::total_cmp);
+            runs[50]
+        })
+        .collect();
+    per_prompt.sort_by(f64::total_cmp);
+    let q = |f: f64| per_prompt[((per_prompt.len() - 1) as f64 * f) as usize];
+    eprintln!(
+        "resolve latency over {} prompts (µs, per-prompt medians): median {:.1}  p90 {:.1}  max {:.1}",
+        per_prompt.len(),
+        q(0.5),
+        q(0.9),
+        q(1.0)
+    );
 }
 
 fn mode_name(m: Mode) -> &'static str {

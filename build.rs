@@ -478,8 +478,7 @@ impl<'a> Extract<'a> {
                         .unwrap_or(false),
                 enum_values: self.enum_values(p),
                 description: one_line(
-                    &prop
-                        .get("description")
+                    prop.get("description")
                         .and_then(Value::as_str)
                         .or_else(|| p.get("description").and_then(Value::as_str))
                         .unwrap_or(""),

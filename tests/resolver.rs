@@ -4,7 +4,10 @@
 use clerk::resolve::{resolve, Browse, Confidence, Mode};
 
 /// (prompt, expected "METHOD /path" of the first answer, expected params)
-const CASES: &[(&str, &str, &[(&str, &str)])] = &[
+/// (name, value) pairs the first answer must carry.
+type Params = &'static [(&'static str, &'static str)];
+
+const CASES: &[(&str, &str, Params)] = &[
     (
         "show user user_2xYz",
         "GET /users/{user_id}",

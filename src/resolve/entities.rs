@@ -260,9 +260,7 @@ fn is_ident(s: &str) -> bool {
     let has_alpha = s.chars().any(|c| c.is_alphabetic());
     let inner_upper =
         s.chars().skip(1).any(|c| c.is_uppercase()) && s.chars().any(|c| c.is_lowercase());
-    s.len() >= 2
-        && (has_sep && has_alpha || has_digit && has_alpha || inner_upper)
-        && !s.starts_with('-')
+    s.len() >= 2 && (has_alpha && (has_sep || has_digit) || inner_upper) && !s.starts_with('-')
 }
 
 #[cfg(test)]

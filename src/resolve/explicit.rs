@@ -29,6 +29,9 @@ pub enum Miss {
     UnknownPath(String),
 }
 
+/// Path parameter values by name, as typed.
+type PathValues = Vec<(String, String)>;
+
 /// Looks for an explicit endpoint among the raw tokens. `Ok(None)` when the
 /// prompt names none.
 pub fn find(tokens: &[String], version: &'static Version) -> Result<Option<Explicit>, Miss> {
@@ -226,7 +229,7 @@ pub fn match_template(
     path: &str,
 ) -> Option<(&'static str, Vec<(String, String)>)> {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let mut best: Option<(usize, &'static str, Vec<(String, String)>)> = None;
+    let mut best: Option<(usize, &'static str, PathValues)> = None;
     for (path, tsegs) in super::features::templates(version) {
         if tsegs.len() != segs.len() {
             continue;
@@ -266,7 +269,7 @@ fn other_version(
     version: &'static Version,
     path: &str,
     method: Option<Method>,
-) -> Option<(&'static Operation, Vec<(String, String)>, &'static str)> {
+) -> Option<(&'static Operation, PathValues, &'static str)> {
     for other in catalog::versions()
         .iter()
         .rev()

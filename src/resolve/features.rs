@@ -91,10 +91,13 @@ pub fn of(version: &Version) -> &'static [OpFeatures] {
     cells[i].get_or_init(|| compute(version))
 }
 
+/// A path template and its segments.
+pub type Template = (&'static str, Vec<&'static str>);
+
 /// Every distinct path template of `version` with its segments, for matching
 /// concrete paths.
-pub fn templates(version: &Version) -> &'static [(&'static str, Vec<&'static str>)] {
-    static CACHE: OnceLock<Vec<Vec<(&'static str, Vec<&'static str>)>>> = OnceLock::new();
+pub fn templates(version: &Version) -> &'static [Template] {
+    static CACHE: OnceLock<Vec<Vec<Template>>> = OnceLock::new();
     let all = CACHE.get_or_init(|| {
         catalog::versions()
             .iter()

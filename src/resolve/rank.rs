@@ -278,8 +278,8 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -415,7 +415,7 @@ pub fn rank(
         } else {
             0.0
         };
-        if text <= 2.0 && !(max == 0.0 && !id_kinds.is_empty()) {
+        if text <= 2.0 && (max != 0.0 || id_kinds.is_empty()) {
             continue;
         }
         let b = bind(op, a, lex);
@@ -640,12 +640,9 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
     }
     for p in op.query_params() {
         let many = p.ty.ends_with("[]");
-        loop {
-            let Some(i) = (0..toks.len()).find(|&i| {
-                !used[i] && matches!(&toks[i].kind, Kind::Id(k) if accepts(p.name, k, lex))
-            }) else {
-                break;
-            };
+        while let Some(i) = (0..toks.len())
+            .find(|&i| !used[i] && matches!(&toks[i].kind, Kind::Id(k) if accepts(p.name, k, lex)))
+        {
             used[i] = true;
             bound.query.push((p.name.to_string(), toks[i].text.clone()));
             b.ids_elsewhere += 1;

@@ -17,8 +17,10 @@ usage:
       --url URL    a listing in GitHub's contents-API format (default: the clerk/openapi-specs bapi folder)
       --only LIST  comma-separated versions to bring (default: all)
       --out DIR    where to write (default: <workspace>/specs)
-  cargo xtask eval FILE [--version V] [--json]
+  cargo xtask eval FILE [--version V] [--json] [--timing]
       Measure the resolver on a JSONL prompt set (see ../shared/eval/README.md).
+  cargo xtask test [-- CARGO TEST ARGS]
+      Set up what the tests need (specs if missing, Prism via npm ci) and run `cargo test --workspace`.
 ";
 
 fn main() -> ExitCode {
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("specs") => specs::run(&args[1..]),
         Some("eval") => run_eval(&args[1..]),
+        Some("test") => run_tests(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -38,6 +41,52 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// `cargo xtask test`: specs (from ../shared/clerk-openapi-specs when present,
+/// else downloaded) unless already there, Prism for the conformance tests
+/// (`npm ci` in tests/prism) unless installed, then the whole test suite.
+fn run_tests(args: &[String]) -> Result<(), String> {
+    let root = workspace_root();
+    let have_specs = std::fs::read_dir(root.join("specs/bapi"))
+        .map(|rd| {
+            rd.flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+        })
+        .unwrap_or(false);
+    if !have_specs {
+        let shared = root.join("../shared/clerk-openapi-specs");
+        let mut a = vec!["specs".to_string()];
+        if shared.join("bapi").is_dir() {
+            a.extend(["--from".to_string(), shared.display().to_string()]);
+        }
+        specs::run(&a[1..])?;
+    }
+    let prism = root.join("tests/prism");
+    if prism.join("package-lock.json").exists() && !prism.join("node_modules/.bin/prism").exists() {
+        eprintln!("installing Prism (npm ci in tests/prism)");
+        let ok = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prism)
+            .status()
+            .map_err(|e| format!("cannot run npm (needed for the Prism conformance tests): {e}"))?
+            .success();
+        if !ok {
+            return Err("npm ci in tests/prism failed".into());
+        }
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(&root)
+        .args(["test", "--workspace"])
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        std::process::exit(status.code().unwrap_or(1))
     }
 }
 

@@ -174,15 +174,14 @@ pub fn run(args: &Args) -> Result<ExitCode, Error> {
         Some(v) => Some(select_version(v)?),
         None => None,
     };
+    // Output is rendered into one buffer and written once: a locked stdout is
+    // line-buffered on a terminal, and one write is both faster and atomic.
+    let mut out: Vec<u8> = Vec::with_capacity(8 * 1024);
     if prompt.trim() == "versions" {
-        let out = std::io::stdout();
-        let mut out = out.lock();
         render::versions(&mut out, args.json).map_err(io_err)?;
-        return Ok(ExitCode::Ok);
+        return flush(out);
     }
     let res = resolve::resolve(&prompt, version).map_err(|e| Error::usage(e.to_string()))?;
-    let out = std::io::stdout();
-    let mut out = out.lock();
     if args.explain && !args.json {
         render::explain(&mut std::io::stderr(), &res).map_err(io_err)?;
     }
@@ -197,11 +196,18 @@ pub fn run(args: &Args) -> Result<ExitCode, Error> {
             if res.best().is_none() {
                 return Err(no_match(&res, &prompt));
             }
-            drop(out);
             return execute::run(args, &res);
         }
     }
-    out.flush().map_err(io_err)?;
+    flush(out)
+}
+
+fn flush(out: Vec<u8>) -> Result<ExitCode, Error> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(&out)
+        .and_then(|_| stdout.flush())
+        .map_err(io_err)?;
     Ok(ExitCode::Ok)
 }
 

@@ -34,61 +34,81 @@ fn parts(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn compute(v: &Version) -> Vec<OpFeatures> {
+fn compute(v: &Version, op: &Operation, path_methods: Vec<Method>) -> OpFeatures {
     let last_of = |op: &Operation| {
         literal_segments(op.path)
             .last()
             .map(|s| s.to_string())
             .unwrap_or_default()
     };
-    v.operations()
-        .iter()
-        .map(|op| {
-            let segs = literal_segments(op.path);
-            let last = last_of(op);
-            let counted = (segs.len() >= 2 && last == "count").then(|| parts(segs[segs.len() - 2]));
-            let names = op.query_params().map(|p| p.name).chain(
-                op.body
-                    .into_iter()
-                    .flat_map(|b| b.top_fields().map(|f| f.path)),
-            );
-            let field_names = names.map(parts).filter(|p| p.len() >= 2).collect();
-            let replaced = op.deprecated
-                && v.operations()
-                    .iter()
-                    .any(|o| !o.deprecated && o.method == op.method && last_of(o) == last);
-            let path_methods = v
-                .operations()
-                .iter()
-                .filter(|o| o.path == op.path)
-                .map(|o| o.method)
-                .collect();
-            OpFeatures {
-                last_parts: parts(&last),
-                last: singular(&last),
-                counted,
-                field_names,
-                replaced,
-                path_methods,
-            }
-        })
-        .collect()
+    let segs = literal_segments(op.path);
+    let last = last_of(op);
+    let counted = (segs.len() >= 2 && last == "count").then(|| parts(segs[segs.len() - 2]));
+    let names = op.query_params().map(|p| p.name).chain(
+        op.body
+            .into_iter()
+            .flat_map(|b| b.top_fields().map(|f| f.path)),
+    );
+    let field_names = names.map(parts).filter(|p| p.len() >= 2).collect();
+    let replaced = op.deprecated
+        && v.operations()
+            .iter()
+            .any(|o| !o.deprecated && o.method == op.method && last_of(o) == last);
+    OpFeatures {
+        last_parts: parts(&last),
+        last: singular(&last),
+        counted,
+        field_names,
+        replaced,
+        path_methods,
+    }
 }
 
-/// The features of every operation of `version`, in catalog order.
-pub fn of(version: &Version) -> &'static [OpFeatures] {
-    static CACHE: OnceLock<Vec<OnceLock<Vec<OpFeatures>>>> = OnceLock::new();
-    let cells = CACHE.get_or_init(|| {
+/// Per-version cache: each operation's features are computed the first time
+/// the reranker looks at it (a one-shot CLI run touches a few dozen).
+struct VersionFeatures {
+    ops: Vec<OnceLock<OpFeatures>>,
+    path_methods: OnceLock<super::lexicon::HashSet<(&'static str, Method)>>,
+}
+
+/// The features of operation `i` of `version`.
+pub fn of(version: &'static Version, i: usize) -> &'static OpFeatures {
+    static CACHE: OnceLock<Vec<VersionFeatures>> = OnceLock::new();
+    let all = CACHE.get_or_init(|| {
         catalog::versions()
             .iter()
-            .map(|_| OnceLock::new())
+            .map(|v| VersionFeatures {
+                ops: v.operations().iter().map(|_| OnceLock::new()).collect(),
+                path_methods: OnceLock::new(),
+            })
             .collect()
     });
-    let i = catalog::versions()
+    let vi = catalog::versions()
         .iter()
         .position(|v| v.date == version.date)
         .unwrap_or(0);
-    cells[i].get_or_init(|| compute(version))
+    let vf = &all[vi];
+    vf.ops[i].get_or_init(|| {
+        let pm = vf.path_methods.get_or_init(|| {
+            version
+                .operations()
+                .iter()
+                .map(|o| (o.path, o.method))
+                .collect()
+        });
+        let op = &version.operations()[i];
+        let methods = [
+            Method::Get,
+            Method::Post,
+            Method::Put,
+            Method::Patch,
+            Method::Delete,
+        ]
+        .into_iter()
+        .filter(|m| pm.contains(&(op.path, *m)))
+        .collect();
+        compute(version, op, methods)
+    })
 }
 
 /// A path template and its segments.

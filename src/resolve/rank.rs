@@ -90,7 +90,7 @@ pub fn analyze(
             continue;
         }
         let mut matched = false;
-        for (phrase, repl) in &lex.phrases {
+        for (phrase, repl) in lex.phrases {
             let n = phrase.len();
             if i + n <= tokens.len()
                 && (0..n).all(|k| {
@@ -99,8 +99,8 @@ pub fn analyze(
                         && tokens[i + k].norm == phrase[k]
                 })
             {
-                for r in repl {
-                    terms.push((r.clone(), i));
+                for r in *repl {
+                    terms.push((r.to_string(), i));
                 }
                 i += n;
                 matched = true;
@@ -194,7 +194,7 @@ pub fn analyze(
         if let Some(syn) = lex.synonyms.get(&term) {
             for s in syn {
                 if *s != term {
-                    words.push((s.clone(), 0.6 * weight));
+                    words.push((s.to_string(), 0.6 * weight));
                 }
             }
         }
@@ -250,7 +250,7 @@ fn correct(word: &str, index: &SearchIndex, lex: &Lexicon) -> Option<String> {
         .synonyms
         .keys()
         .chain(lex.methods.keys())
-        .map(|w| (w.as_str(), 5u32));
+        .map(|w| (w, 5u32));
     for (cand, freq) in vocab.chain(lexicon) {
         if cand.as_bytes().first() != Some(&first)
             || cand.len().abs_diff(word.len()) > max
@@ -369,7 +369,6 @@ pub fn rank(
         .collect();
     let bm25 = index.scores(&query);
     let max = bm25.iter().cloned().fold(0.0f32, f32::max);
-    let feats = features::of(version);
     let ops = version.operations();
     let id_kinds: Vec<&str> = a
         .tokens
@@ -407,7 +406,7 @@ pub fn rank(
     let mut scored: Vec<(f32, usize, Binding, Why)> = Vec::with_capacity(pool.len());
     for i in pool {
         let op = &ops[i];
-        let f = &feats[i];
+        let f = features::of(version, i);
         // Square root: text similarity ranks, but a much better textual match must not
         // drown out structure (IDs that fit, the verb's method).
         let text = if max > 0.0 {

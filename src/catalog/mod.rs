@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+mod names;
+
 /// HTTP method of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Method {
@@ -141,6 +143,9 @@ pub struct Tag {
     pub description: &'static str,
     /// False for tags that operations use but the spec's `tags:` list omits.
     pub declared: bool,
+    /// `tag_key(name)`, for forgiving lookups.
+    #[serde(skip)]
+    pub(crate) key: &'static str,
 }
 
 /// One operation (endpoint) of one spec version.
@@ -239,15 +244,16 @@ impl Version {
         if want.is_empty() || want.len() > 64 {
             return None;
         }
-        let keys = self.tag_keys();
-        let exact = keys.iter().position(|k| *k == want);
+        // Keys are computed by build.rs with the same function.
+        let exact = self.tags.iter().position(|t| t.key == want);
         exact
             .or_else(|| {
                 // A unique tag whose key starts with the wanted key ("m2m" -> "m2mtoken").
-                let mut it = keys
+                let mut it = self
+                    .tags
                     .iter()
                     .enumerate()
-                    .filter(|(_, k)| want.len() >= 3 && k.starts_with(&want));
+                    .filter(|(_, t)| want.len() >= 3 && t.key.starts_with(&want));
                 match (it.next(), it.next()) {
                     (Some((i, _)), None) => Some(i),
                     _ => None,
@@ -257,61 +263,7 @@ impl Version {
     }
 }
 
-impl Version {
-    /// `tag_key` of every tag, computed once per process.
-    fn tag_keys(&self) -> &'static [String] {
-        use std::sync::OnceLock;
-        static CACHE: OnceLock<Vec<Vec<String>>> = OnceLock::new();
-        let all = CACHE.get_or_init(|| {
-            VERSIONS
-                .iter()
-                .map(|v| v.tags.iter().map(|t| tag_key(t.name)).collect())
-                .collect()
-        });
-        let i = VERSIONS
-            .iter()
-            .position(|v| v.date == self.date)
-            .unwrap_or(0);
-        &all[i]
-    }
-}
-
-/// Normalises a tag name for comparison: lower-case letters and digits only,
-/// each word singular, common abbreviations expanded.
-pub(crate) fn tag_key(s: &str) -> String {
-    let mut out = String::new();
-    for w in s
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        let w = w.to_ascii_lowercase();
-        let w = match w.as_str() {
-            "org" | "orgs" => "organization".to_string(),
-            "perm" | "perms" => "permission".to_string(),
-            "sso" => "enterpriseconnection".to_string(),
-            "allowlist" | "blocklist" | "allow" | "block" => {
-                w.trim_end_matches("list").to_string() + "list"
-            }
-            "sms" | "jwks" | "status" => w,
-            _ => singular(&w),
-        };
-        out.push_str(&w);
-    }
-    out
-}
-
-/// A crude English singular, good enough for endpoint nouns.
-pub(crate) fn singular(w: &str) -> String {
-    if w.len() > 4 && w.ends_with("ies") {
-        format!("{}y", &w[..w.len() - 3])
-    } else if w.len() > 4 && (w.ends_with("sses") || w.ends_with("xes") || w.ends_with("ches")) {
-        w[..w.len() - 2].to_string()
-    } else if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") {
-        w[..w.len() - 1].to_string()
-    } else {
-        w.to_string()
-    }
-}
+pub(crate) use names::{singular, tag_key};
 
 /// The tantivy index files of every version, one folder per version date.
 pub(crate) static INDEX_DIR: include_dir::Dir<'static> =

@@ -371,7 +371,7 @@ pub fn resolve(
             .map(|w| w.as_str())
             .filter(|w| {
                 !BROWSE_CUES.contains(w)
-                    && !lex.stop.contains(*w)
+                    && !lex.stop.contains(w)
                     && !matches!(
                         *w,
                         "list"

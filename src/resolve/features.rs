@@ -19,6 +19,8 @@ pub struct OpFeatures {
     pub replaced: bool,
     /// Methods available on this exact path.
     pub path_methods: Vec<Method>,
+    /// Singular words of every literal path segment.
+    pub path_words: Vec<String>,
 }
 
 fn literal_segments(path: &str) -> Vec<&str> {
@@ -54,6 +56,7 @@ fn compute(v: &Version, op: &Operation, path_methods: Vec<Method>) -> OpFeatures
         && v.operations()
             .iter()
             .any(|o| !o.deprecated && o.method == op.method && last_of(o) == last);
+    let path_words = segs.iter().flat_map(|s| parts(s)).collect();
     OpFeatures {
         last_parts: parts(&last),
         last: singular(&last),
@@ -61,6 +64,7 @@ fn compute(v: &Version, op: &Operation, path_methods: Vec<Method>) -> OpFeatures
         field_names,
         replaced,
         path_methods,
+        path_words,
     }
 }
 
@@ -140,4 +144,26 @@ pub fn templates(version: &Version) -> &'static [Template] {
         .position(|v| v.date == version.date)
         .unwrap_or(0);
     &all[i]
+}
+
+/// Every singular word of every literal path segment of `version`.
+pub fn path_words(version: &Version) -> &'static super::lexicon::HashSet<String> {
+    static CACHE: OnceLock<Vec<OnceLock<super::lexicon::HashSet<String>>>> = OnceLock::new();
+    let cells = CACHE.get_or_init(|| {
+        catalog::versions()
+            .iter()
+            .map(|_| OnceLock::new())
+            .collect()
+    });
+    let i = catalog::versions()
+        .iter()
+        .position(|v| v.date == version.date)
+        .unwrap_or(0);
+    cells[i].get_or_init(|| {
+        version
+            .operations()
+            .iter()
+            .flat_map(|op| literal_segments(op.path).into_iter().flat_map(parts))
+            .collect()
+    })
 }

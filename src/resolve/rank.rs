@@ -33,6 +33,8 @@ pub struct Analysis {
     pub termset: HashSet<String>,
     /// The first content word: usually the resource asked about ("sessions on client ...").
     pub head: Option<String>,
+    /// The first action verb, in base form ("revoke", "create").
+    pub action: Option<String>,
 }
 
 /// Words that ask rather than act; they steer the method only without an action verb.
@@ -127,6 +129,7 @@ pub fn analyze(
     let mut clause = 1.0f32;
     let mut questions: Vec<(Method, f32)> = Vec::new();
     let mut head: Option<String> = None;
+    let mut action: Option<String> = None;
     for (t, (term, tok)) in terms.clone().into_iter().enumerate() {
         if CLAUSE_BREAKS.contains(&term.as_str()) && t > 0 {
             clause = 0.35;
@@ -174,6 +177,9 @@ pub fn analyze(
             };
             // The first verb steers most ("delete ... list" is about deleting).
             let strength = if list.is_empty() { 1.0 } else { 0.6 };
+            if list.is_empty() && !QUESTION_WORDS.contains(&term.as_str()) {
+                action = verb.clone();
+            }
             for (method, s) in m {
                 list.push((*method, s * strength));
             }
@@ -204,19 +210,19 @@ pub fn analyze(
         verbs = questions;
     }
     let mut termset = HashSet::default();
-    for (term, _) in &terms {
-        let mut add = |w: &str| {
-            for part in w.split('_').filter(|p| !p.is_empty()) {
-                termset.insert(crate::catalog::singular(part));
-                if let Some(base) = participle_base(part, lex).or_else(|| gerund_base(part, lex)) {
-                    termset.insert(base);
-                }
+    let add = |set: &mut HashSet<String>, w: &str| {
+        for part in w.split('_').filter(|p| !p.is_empty()) {
+            set.insert(crate::catalog::singular(part));
+            if let Some(base) = participle_base(part, lex).or_else(|| gerund_base(part, lex)) {
+                set.insert(base);
             }
-        };
-        add(term);
+        }
+    };
+    for (term, _) in &terms {
+        add(&mut termset, term);
         if let Some(syn) = lex.synonyms.get(term) {
             for s in syn {
-                add(s);
+                add(&mut termset, s);
             }
         }
     }
@@ -226,6 +232,7 @@ pub fn analyze(
         terms,
         verbs,
         verbs_act,
+        action,
         free,
         count,
         corrections,
@@ -403,6 +410,26 @@ pub fn rank(
         }
     }
 
+    // Is the action verb one of the API's custom actions (a POST-only verb that is
+    // also a path word, like revoke/ban/rotate)? Then these words must appear.
+    let specific: Option<Vec<String>> = a.action.as_ref().and_then(|v| {
+        let post_only = lex
+            .methods
+            .get(v)
+            .is_some_and(|m| m.iter().all(|(m, _)| *m == Method::Post));
+        (post_only && features::path_words(version).contains(v.as_str())).then(|| {
+            let mut w = vec![v.clone()];
+            w.extend(
+                lex.synonyms
+                    .get(v)
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|s| s.split('_'))
+                    .map(singular),
+            );
+            w
+        })
+    });
     let mut scored: Vec<(f32, usize, Binding, Why)> = Vec::with_capacity(pool.len());
     for i in pool {
         let op = &ops[i];
@@ -441,6 +468,16 @@ pub fn rank(
                 .path_methods
                 .iter()
                 .any(|m| a.verbs.iter().any(|(v, _)| v == m));
+            let s = match &specific {
+                // A custom action ("revoke", "ban", "verify") fits the operations that
+                // perform it; another POST on the resource (create) only weakly.
+                Some(words)
+                    if s > 0.0 && !words.iter().any(|w| f.path_words.iter().any(|p| p == w)) =>
+                {
+                    0.3 * s
+                }
+                _ => s,
+            };
             if s > 0.0 {
                 score += 3.0 * s;
                 why.verb_fits = true;
@@ -836,7 +873,10 @@ fn named_slot(name: &str, a: &Analysis, used: &[bool]) -> Option<usize> {
         }]
         .1;
         let next = (after + 1..a.tokens.len()).take(4).find(|&i| {
-            !used[i] && a.tokens[i].is_value() && !matches!(a.tokens[i].kind, Kind::Item { .. })
+            // IDs are bound by their kind, never by position.
+            !used[i]
+                && a.tokens[i].is_value()
+                && !matches!(a.tokens[i].kind, Kind::Item { .. } | Kind::Id(_))
         });
         let next = next.or_else(|| a.free.iter().copied().find(|&i| i > after && !used[i]));
         if next.is_some() {

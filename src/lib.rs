@@ -5,4 +5,7 @@ pub mod cli;
 pub mod error;
 pub mod index;
 pub mod render;
+pub mod request;
 pub mod resolve;
+pub mod safety;
+pub mod transport;

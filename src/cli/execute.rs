@@ -1,22 +1,389 @@
-//! Execute mode: check, build, confirm and send the resolved call.
-//!
-//! Placeholder until the executor lands: prints the resolved endpoint and says
-//! execution is not available.
+//! Execute mode: choose the candidate, build and check the request, apply the
+//! safety rules, confirm, send, render. Every refusal happens before any byte
+//! is sent.
 
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::catalog::{Method, ParamIn};
 use crate::cli::Args;
 use crate::error::{Error, ExitCode};
-use crate::resolve::Resolution;
+use crate::render::response::{self, Style};
+use crate::request::{self, BuildError, Inputs, Request};
+use crate::resolve::{Bound, Candidate, Confidence, Resolution};
+use crate::safety::{self, Class, Decision, Policy, Secret};
+use crate::transport::{self, Options};
+
+/// Page size for `--all`.
+const ALL_PAGE: u64 = 500;
 
 pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
-    let best = res.best().expect("execute mode has a candidate");
-    if args.json {
-        println!("{}", serde_json::to_string(res).unwrap_or_default());
+    let policy = Policy::from_env(args.admin, args.yes);
+    let cand = choose(res, &policy)?;
+    let op = cand.operation;
+    for n in &res.notes {
+        eprintln!("note: {n}");
+    }
+
+    let inputs = Inputs {
+        base_url: request::base_url(args.api_url.as_deref())?,
+        api_version: res.version.date.to_string(),
+        body: body_input(args, op.body.is_some())?,
+        query: paging(args),
+    };
+    let mut bound = cand.bound.clone();
+    let req = loop {
+        match request::build(op, &bound, &inputs) {
+            Ok(r) => break r,
+            Err(BuildError::Missing(missing))
+                if policy.interactive && !args.dry_run && !args.curl =>
+            {
+                ask_missing(&missing, op, &mut bound)?;
+            }
+            Err(e) => return Err(e.into_error(op)),
+        }
+    };
+
+    let secret = safety::load_secret(
+        args.secret_key.as_deref(),
+        &std::env::current_dir().unwrap_or_default(),
+    );
+    let class = safety::classify(op);
+    let warnings = safety::warnings(op, req.body.as_ref());
+
+    if args.dry_run || args.curl {
+        for w in &warnings {
+            eprintln!("warning: {w}");
+        }
+        if let Err(e) = safety::check(&policy, op) {
+            eprintln!("note: without --dry-run this would be refused: {e}");
+        }
+        let mut out = std::io::stdout().lock();
+        let text = if args.curl {
+            req.curl() + "\n"
+        } else if args.json {
+            format!("{}\n", req.to_json(secret.as_ref()))
+        } else {
+            req.display(secret.as_ref())
+        };
+        out.write_all(text.as_bytes())
+            .map_err(|e| Error::usage(e.to_string()))?;
+        return Ok(ExitCode::Ok);
+    }
+
+    let Some(secret) = secret else {
+        return Err(Error::usage(
+            "CLERK_SECRET_KEY is not set (export it, pass --secret-key, or put it in .env.local or .env); nothing was sent",
+        ));
+    };
+    let decision = safety::check(&policy, op)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if decision == Decision::Confirm && !args.yes {
+        confirm(&policy, &req, &secret, class)?;
+    }
+    if args.verbose {
+        eprint!("{}", req.display(Some(&secret)));
+    }
+
+    let opts = Options {
+        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        ..Options::default()
+    };
+    let mut note = |s: &str| eprintln!("note: {s}");
+    let resp = if args.all && op.method == Method::Get && op.param("offset").is_some() {
+        fetch_all(op, &bound, &inputs, &secret, &opts, &mut note)?
     } else {
-        println!(
-            "{} {}  {}",
-            best.operation.method, best.operation.path, best.operation.summary
+        transport::send(&req, &secret, &opts, &mut note)?
+    };
+
+    let style = Style {
+        raw: args.json || !std::io::stdout().is_terminal(),
+        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        include: args.include,
+    };
+    if resp.status >= 400 {
+        if args.include || args.json {
+            let mut out = std::io::stdout().lock();
+            let _ = response::body(&mut out, &resp, style);
+        }
+        for line in response::error_lines(&resp) {
+            eprintln!("error: HTTP {} {line}", resp.status);
+        }
+        return Ok(ExitCode::Api);
+    }
+    if !args.all {
+        more_pages_note(&resp, &inputs);
+    }
+    let mut out = std::io::stdout().lock();
+    response::body(&mut out, &resp, style).map_err(|e| Error::usage(e.to_string()))?;
+    Ok(ExitCode::Ok)
+}
+
+/// The candidate to run. A write on a low-confidence guess is never run without
+/// the user choosing: asked on a terminal, refused (exit 3) otherwise.
+fn choose<'r>(res: &'r Resolution, policy: &Policy) -> Result<&'r Candidate, Error> {
+    let best = res
+        .best()
+        .ok_or_else(|| Error::usage("no endpoint matches"))?;
+    if res.confidence != Confidence::Low {
+        return Ok(best);
+    }
+    let alts: Vec<&Candidate> = res.candidates.iter().take(4).collect();
+    let list = |out: &mut dyn Write| {
+        for (i, c) in alts.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  {}. {} {}  {}",
+                i + 1,
+                c.operation.method,
+                c.operation.path,
+                c.operation.summary
+            );
+        }
+    };
+    if !best.operation.method.is_write() {
+        let others: Vec<String> = alts[1..].iter().map(|c| c.operation.display()).collect();
+        if !others.is_empty() {
+            eprintln!(
+                "note: running {}; did you mean {}?",
+                best.operation.display(),
+                others.join(" or ")
+            );
+        }
+        return Ok(best);
+    }
+    if !policy.interactive {
+        let mut msg = Vec::new();
+        list(&mut msg);
+        return Err(Error::refused(format!(
+            "not sure which endpoint you mean, and the best guess ({}) is a write; name it explicitly, e.g. `clerk {} ...`. Candidates: {}",
+            best.operation.display(),
+            best.operation.display(),
+            String::from_utf8_lossy(&msg).trim().replace('\n', ";")
+        )));
+    }
+    eprintln!("Not sure which endpoint you mean:");
+    list(&mut std::io::stderr());
+    eprint!("Choose 1-{} (anything else cancels): ", alts.len());
+    let answer = read_line()?;
+    match answer.trim().parse::<usize>() {
+        Ok(n) if (1..=alts.len()).contains(&n) => Ok(alts[n - 1]),
+        _ => Err(Error::refused("cancelled; nothing was sent")),
+    }
+}
+
+fn read_line() -> Result<String, Error> {
+    let mut s = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut s)
+        .map_err(|e| Error::usage(format!("cannot read the answer: {e}")))?;
+    Ok(s)
+}
+
+/// Asks for each missing value on the terminal and adds it to `bound`.
+fn ask_missing(
+    missing: &[request::Missing],
+    op: &crate::catalog::Operation,
+    bound: &mut Bound,
+) -> Result<(), Error> {
+    eprintln!("{} {} needs:", op.method, op.path);
+    for m in missing {
+        let desc = if m.description.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", m.description)
+        };
+        eprint!("  {} ({} {}){desc}: ", m.name, m.location, m.ty);
+        let v = read_line()?.trim().to_string();
+        if v.is_empty() {
+            return Err(Error::usage(format!(
+                "{} is required; nothing was sent",
+                m.name
+            )));
+        }
+        match m.location {
+            "path" => {
+                if let Some(p) = op
+                    .params
+                    .iter()
+                    .find(|p| p.name == m.name && p.location == ParamIn::Path)
+                {
+                    bound.path.push((p.name, v));
+                }
+            }
+            "query" => bound.query.push((m.name.clone(), v)),
+            _ => {
+                let value = match m.ty.as_str() {
+                    "string" => Value::String(v),
+                    _ => serde_json::from_str(&v).unwrap_or(Value::String(v)),
+                };
+                bound.body.insert(m.name.clone(), value);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The body from `-d`, `--file` (`-` = stdin) or piped stdin.
+fn body_input(args: &Args, takes_body: bool) -> Result<Option<Value>, Error> {
+    let text = if let Some(d) = &args.data {
+        Some(("--data", d.clone()))
+    } else if let Some(f) = &args.file {
+        let text = if f == "-" {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| Error::usage(format!("cannot read stdin: {e}")))?;
+            s
+        } else {
+            std::fs::read_to_string(f).map_err(|e| Error::usage(format!("cannot read {f}: {e}")))?
+        };
+        Some(("--file", text))
+    } else if takes_body && !std::io::stdin().is_terminal() {
+        let mut s = String::new();
+        // A closed or empty stdin simply means no body.
+        let _ = std::io::stdin().read_to_string(&mut s);
+        (!s.trim().is_empty()).then_some(("stdin", s))
+    } else {
+        None
+    };
+    match text {
+        None => Ok(None),
+        Some((from, t)) => serde_json::from_str(&t)
+            .map(Some)
+            .map_err(|e| Error::usage(format!("the body from {from} is not valid JSON: {e}"))),
+    }
+}
+
+fn paging(args: &Args) -> Vec<(String, String)> {
+    let mut q = Vec::new();
+    if let Some(l) = args.limit {
+        q.push(("limit".to_string(), l.to_string()));
+    }
+    if let Some(o) = args.offset {
+        q.push(("offset".to_string(), o.to_string()));
+    }
+    q
+}
+
+/// Asks before a write; without a terminal, refuses and says what would have been sent.
+fn confirm(policy: &Policy, req: &Request, secret: &Secret, class: Class) -> Result<(), Error> {
+    if !policy.interactive {
+        let body = req
+            .body
+            .as_ref()
+            .map(|b| format!(" with body {b}"))
+            .unwrap_or_default();
+        return Err(Error::refused(format!(
+            "{} {} is a write and there is no terminal to confirm it; rerun with --yes to send it (would send: {} {}{body})",
+            req.method,
+            req.operation.map(|o| o.path).unwrap_or(""),
+            req.method,
+            req.url
+        )));
+    }
+    eprintln!();
+    eprint!("{}", req.display(Some(secret)));
+    let prompt = if class == Class::Destructive {
+        "This cannot be undone. Send it? [y/N] "
+    } else {
+        "Send it? [y/N] "
+    };
+    eprint!("{prompt}");
+    let answer = read_line()?;
+    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        Ok(())
+    } else {
+        Err(Error::refused("not confirmed; nothing was sent"))
+    }
+}
+
+/// `--all`: walk every page (limit 500), progress on stderr, one merged response.
+fn fetch_all(
+    op: &'static crate::catalog::Operation,
+    bound: &Bound,
+    inputs: &Inputs,
+    secret: &Secret,
+    opts: &Options,
+    note: &mut dyn FnMut(&str),
+) -> Result<transport::Response, Error> {
+    let mut all: Vec<Value> = Vec::new();
+    let mut offset = 0u64;
+    let mut total: Option<u64> = None;
+    let mut shape_is_data;
+    loop {
+        let mut page_inputs = inputs.clone();
+        page_inputs
+            .query
+            .retain(|(k, _)| k != "limit" && k != "offset");
+        page_inputs
+            .query
+            .push(("limit".into(), ALL_PAGE.to_string()));
+        page_inputs
+            .query
+            .push(("offset".into(), offset.to_string()));
+        let req = request::build(op, bound, &page_inputs).map_err(|e| e.into_error(op))?;
+        let resp = transport::send(&req, secret, opts, note)?;
+        if resp.status >= 400 {
+            return Ok(resp);
+        }
+        let json: Value =
+            serde_json::from_slice(&resp.body).map_err(|e| Error::api(format!("not JSON: {e}")))?;
+        shape_is_data = json.get("data").is_some();
+        total = total.or_else(|| json.get("total_count").and_then(Value::as_u64));
+        let items = response::list_items(&json).cloned().unwrap_or_default();
+        let n = items.len() as u64;
+        all.extend(items);
+        offset += n;
+        match total {
+            Some(t) => eprintln!("fetched {offset} of {t}"),
+            None => eprintln!("fetched {offset}"),
+        }
+        if n < ALL_PAGE || total.is_some_and(|t| offset >= t) {
+            break;
+        }
+    }
+    let merged = if shape_is_data {
+        serde_json::json!({"data": all, "total_count": total.unwrap_or(offset)})
+    } else {
+        Value::Array(all)
+    };
+    Ok(transport::Response {
+        status: 200,
+        headers: Vec::new(),
+        body: merged.to_string().into_bytes(),
+    })
+}
+
+/// Mentions on stderr when a list has more pages than were fetched.
+fn more_pages_note(resp: &transport::Response, inputs: &Inputs) {
+    let Ok(json) = serde_json::from_slice::<Value>(&resp.body) else {
+        return;
+    };
+    let (Some(total), Some(items)) = (
+        json.get("total_count").and_then(Value::as_u64),
+        response::list_items(&json),
+    ) else {
+        return;
+    };
+    let offset: u64 = inputs
+        .query
+        .iter()
+        .find(|(k, _)| k == "offset")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let seen = offset + items.len() as u64;
+    if seen < total {
+        eprintln!(
+            "note: showing {}-{} of {total}; more with --offset {seen} or --all",
+            offset + 1,
+            seen
         );
     }
-    eprintln!("note: execution is not available yet; nothing was sent");
-    Ok(ExitCode::Ok)
 }

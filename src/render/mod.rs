@@ -2,6 +2,8 @@
 //! for people or JSON (`--json`) for programs. Writers are passed in so tests
 //! and the library can capture output.
 
+pub mod response;
+
 use std::io::{self, Write};
 
 use serde_json::json;

@@ -1,0 +1,634 @@
+//! Request building: a resolved operation and the prompt's values become an
+//! exact HTTP request, validated against the operation's schema. Nothing here
+//! sends anything; `--dry-run`, `--curl` and the C ABI use it as it is.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::catalog::{Body, Field, Method, Operation, Param};
+use crate::error::Error;
+use crate::resolve::Bound;
+use crate::safety::Secret;
+
+/// Clerk's Backend API.
+pub const DEFAULT_BASE_URL: &str = "https://api.clerk.com/v1";
+
+/// An exact request, ready to send. The Authorization header is not stored:
+/// the transport adds it from a [`Secret`] at the last moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Request {
+    pub method: Method,
+    /// Full URL, query string included.
+    pub url: String,
+    /// Headers other than Authorization.
+    pub headers: Vec<(String, String)>,
+    /// JSON body, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    #[serde(skip)]
+    pub operation: Option<&'static Operation>,
+}
+
+/// What the caller adds to the prompt's values.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// API base URL (validated by [`base_url`]).
+    pub base_url: String,
+    /// Sent as `Clerk-API-Version`.
+    pub api_version: String,
+    /// A body from `-d`, `--file` or stdin; prompt items override its fields.
+    pub body: Option<Value>,
+    /// Extra query pairs (`--limit`, `--offset`); they override the prompt's.
+    pub query: Vec<(String, String)>,
+}
+
+/// A required value nobody gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    pub name: String,
+    /// `path`, `query` or `body`.
+    pub location: &'static str,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub description: String,
+}
+
+/// Why a request could not be built.
+#[derive(Debug, Clone)]
+pub enum BuildError {
+    /// Required values are missing (the CLI may ask for them on a terminal).
+    Missing(Vec<Missing>),
+    /// Invalid input (exit 2).
+    Invalid(Error),
+}
+
+impl From<Error> for BuildError {
+    fn from(e: Error) -> Self {
+        BuildError::Invalid(e)
+    }
+}
+
+impl BuildError {
+    /// One line for the user.
+    pub fn into_error(self, op: &Operation) -> Error {
+        match self {
+            BuildError::Invalid(e) => e,
+            BuildError::Missing(m) => {
+                let list: Vec<String> = m
+                    .iter()
+                    .map(|m| format!("{} ({} {})", m.name, m.location, m.ty))
+                    .collect();
+                Error::usage(format!(
+                    "{} {} needs {}; nothing was sent",
+                    op.method,
+                    op.path,
+                    list.join(", ")
+                ))
+            }
+        }
+    }
+}
+
+/// The API base URL: the flag, else `CLERK_API_URL`, else Clerk's. Must be
+/// https, except plain http to a loopback host (tests, local proxies).
+pub fn base_url(flag: Option<&str>) -> Result<String, Error> {
+    let env = std::env::var("CLERK_API_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let url = flag
+        .map(str::to_string)
+        .or(env)
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+    let url = url.trim().trim_end_matches('/').to_string();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(Error::usage(format!(
+            "API URL `{url}` must start with https://"
+        )));
+    };
+    let host_port = rest.split('/').next().unwrap_or("");
+    let host = if let Some(h) = host_port.strip_prefix('[') {
+        h.split(']').next().unwrap_or("")
+    } else {
+        host_port
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(host_port)
+    };
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" if !host.is_empty() => Ok(url),
+        "http" if is_loopback(host) => Ok(url),
+        "http" => Err(Error::usage(format!(
+            "API URL `{url}`: plain http is only allowed for loopback hosts (127.0.0.1, localhost, [::1]); use https"
+        ))),
+        _ => Err(Error::usage(format!("API URL `{url}` must be https"))),
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Percent-encodes a value as ONE path segment: everything but unreserved
+/// characters, and `.`/`..` as a whole, so no value can reach another endpoint.
+pub fn encode_segment(v: &str) -> String {
+    if v == "." || v == ".." {
+        return v.replace('.', "%2E");
+    }
+    encode(v)
+}
+
+/// Percent-encodes everything outside RFC 3986's unreserved set.
+pub fn encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Builds the request for `op` from the prompt's bound values and the caller's inputs.
+pub fn build(
+    op: &'static Operation,
+    bound: &Bound,
+    inputs: &Inputs,
+) -> Result<Request, BuildError> {
+    let mut missing = Vec::new();
+
+    // Path.
+    let mut path = String::new();
+    for seg in op.path.split('/').filter(|s| !s.is_empty()) {
+        path.push('/');
+        match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => match bound.path_value(name).filter(|v| !v.is_empty()) {
+                Some(v) => path.push_str(&encode_segment(v)),
+                None => {
+                    let p = op.param(name);
+                    missing.push(Missing {
+                        name: name.to_string(),
+                        location: "path",
+                        ty: p.map(|p| p.ty).unwrap_or("string").to_string(),
+                        description: p.map(|p| p.description).unwrap_or("").to_string(),
+                    });
+                }
+            },
+            None => path.push_str(seg),
+        }
+    }
+
+    // Query: prompt values, then the caller's (which win), typed per the spec.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let all: Vec<&(String, String)> = bound
+        .query
+        .iter()
+        .filter(|(k, _)| !inputs.query.iter().any(|(ik, _)| ik == k))
+        .chain(inputs.query.iter())
+        .collect();
+    let mut given: Vec<(&str, Vec<String>)> = Vec::new();
+    for (k, v) in all {
+        match given.iter_mut().find(|(n, _)| n == k) {
+            Some((_, vals)) => vals.push(v.clone()),
+            None => given.push((k.as_str(), vec![v.clone()])),
+        }
+    }
+    for (name, vals) in &given {
+        let Some(p) = op.query_params().find(|p| p.name == *name) else {
+            let known: Vec<&str> = op.query_params().map(|p| p.name).collect();
+            let hint = if known.is_empty() {
+                "it takes none".to_string()
+            } else {
+                format!("known: {}", known.join(", "))
+            };
+            return Err(Error::usage(format!(
+                "{} {} has no query parameter `{name}` ({hint})",
+                op.method, op.path
+            ))
+            .into());
+        };
+        let is_array = p.ty.ends_with("[]");
+        let mut values: Vec<String> = Vec::new();
+        for v in vals {
+            if is_array {
+                values.extend(
+                    v.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty()),
+                );
+            } else {
+                values.push(v.clone());
+            }
+        }
+        if !is_array && values.len() > 1 {
+            // A scalar given twice: the last one wins (the CLI's --limit over the prompt's).
+            values.drain(..values.len() - 1);
+        }
+        for v in &values {
+            check_query_value(op, p, v)?;
+            pairs.push((p.name.to_string(), v.clone()));
+        }
+    }
+    for p in op.query_params().filter(|p| p.required) {
+        if !pairs.iter().any(|(k, _)| k == p.name) {
+            missing.push(Missing {
+                name: p.name.to_string(),
+                location: "query",
+                ty: p.ty.to_string(),
+                description: p.description.to_string(),
+            });
+        }
+    }
+
+    // Body.
+    let body = match (op.body, &inputs.body, bound.body.is_empty()) {
+        (None, Some(_), _) | (None, None, false) => {
+            return Err(
+                Error::usage(format!("{} {} takes no request body", op.method, op.path)).into(),
+            );
+        }
+        (None, None, true) => None,
+        (Some(schema), given, _) => {
+            let mut value = given.clone().unwrap_or_else(|| Value::Object(Map::new()));
+            if !bound.body.is_empty() {
+                match &mut value {
+                    Value::Object(m) => {
+                        for (k, v) in &bound.body {
+                            m.insert(k.clone(), v.clone());
+                        }
+                    }
+                    _ => {
+                        return Err(Error::usage(format!(
+                            "{} {}: field items cannot be merged into a non-object body",
+                            op.method, op.path
+                        ))
+                        .into())
+                    }
+                }
+            }
+            check_body(op, schema, &value, &mut missing)?;
+            let empty = value.as_object().is_some_and(Map::is_empty);
+            if empty
+                && !schema.required
+                && !schema.fields.iter().any(|f| f.required && f.depth == 0)
+            {
+                // Nothing to say: send no body rather than `{}` (some endpoints have optional bodies).
+                (op.method != Method::Get && op.method != Method::Delete).then_some(value)
+            } else {
+                Some(value)
+            }
+        }
+    };
+
+    if !missing.is_empty() {
+        return Err(BuildError::Missing(missing));
+    }
+
+    let mut url = format!("{}{}", inputs.base_url.trim_end_matches('/'), path);
+    if !pairs.is_empty() {
+        let qs: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        url.push('?');
+        url.push_str(&qs.join("&"));
+    }
+    let mut headers = vec![
+        ("Accept".to_string(), "application/json".to_string()),
+        (
+            "User-Agent".to_string(),
+            format!("clerk/{}", env!("CARGO_PKG_VERSION")),
+        ),
+        ("Clerk-API-Version".to_string(), inputs.api_version.clone()),
+    ];
+    if body.is_some() {
+        headers.push(("Content-Type".to_string(), "application/json".to_string()));
+    }
+    Ok(Request {
+        method: op.method,
+        url,
+        headers,
+        body,
+        operation: Some(op),
+    })
+}
+
+fn check_query_value(op: &Operation, p: &Param, v: &str) -> Result<(), Error> {
+    let scalar = p.ty.trim_end_matches("[]");
+    let bad = |what: &str| {
+        Error::usage(format!(
+            "{} {}: query parameter `{}` must be {what}, got `{v}`",
+            op.method, op.path, p.name
+        ))
+    };
+    match scalar {
+        "integer" if v.parse::<i64>().is_err() => return Err(bad("an integer")),
+        "number" if v.parse::<f64>().is_err() => return Err(bad("a number")),
+        "boolean" if v != "true" && v != "false" => return Err(bad("true or false")),
+        _ => {}
+    }
+    if !p.enum_values.is_empty() && !p.enum_values.contains(&v) {
+        return Err(bad(&format!("one of {}", p.enum_values.join(", "))));
+    }
+    Ok(())
+}
+
+/// Checks a body against the catalog's flattened schema: top-level unknown
+/// fields (when the schema is closed), required fields, JSON types and enums.
+fn check_body(
+    op: &Operation,
+    schema: &Body,
+    value: &Value,
+    missing: &mut Vec<Missing>,
+) -> Result<(), Error> {
+    let what = format!("{} {}", op.method, op.path);
+    if schema.ty.ends_with("[]") {
+        return if value.is_array() {
+            Ok(())
+        } else {
+            Err(Error::usage(format!(
+                "{what}: the body must be a JSON array"
+            )))
+        };
+    }
+    let Some(obj) = value.as_object() else {
+        return Err(Error::usage(format!(
+            "{what}: the body must be a JSON object"
+        )));
+    };
+    let top: Vec<&Field> = schema.top_fields().collect();
+    if !top.is_empty() && !schema.open {
+        for k in obj.keys() {
+            if !top.iter().any(|f| f.path == k) {
+                let known: Vec<&str> = top.iter().map(|f| f.path).collect();
+                return Err(Error::usage(format!(
+                    "{what}: unknown body field `{k}` (known: {})",
+                    known.join(", ")
+                )));
+            }
+        }
+    }
+    for f in &top {
+        match obj.get(f.path) {
+            None if f.required => missing.push(Missing {
+                name: f.path.to_string(),
+                location: "body",
+                ty: f.ty.to_string(),
+                description: f.description.to_string(),
+            }),
+            None => {}
+            Some(v) => check_type(&what, f, v)?,
+        }
+    }
+    Ok(())
+}
+
+fn check_type(what: &str, f: &Field, v: &Value) -> Result<(), Error> {
+    if v.is_null() {
+        return if f.nullable || !f.required {
+            Ok(())
+        } else {
+            Err(Error::usage(format!(
+                "{what}: body field `{}` cannot be null",
+                f.path
+            )))
+        };
+    }
+    let fits = |ty: &str, v: &Value| -> bool {
+        match ty.trim() {
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            "object" => v.is_object(),
+            t if t.ends_with("[]") => v.is_array(),
+            _ => true,
+        }
+    };
+    let ok =
+        f.ty.split('|')
+            .any(|t| fits(t.trim().trim_start_matches('(').trim_end_matches(')'), v));
+    if !ok {
+        return Err(Error::usage(format!(
+            "{what}: body field `{}` must be {}, got {}",
+            f.path,
+            f.ty,
+            short(v)
+        )));
+    }
+    if let (Some(s), false) = (v.as_str(), f.enum_values.is_empty()) {
+        if !f.enum_values.contains(&s) {
+            return Err(Error::usage(format!(
+                "{what}: body field `{}` must be one of {}, got `{s}`",
+                f.path,
+                f.enum_values.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 40 {
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(39).map(|(i, _)| i).unwrap_or(s.len())]
+        )
+    } else {
+        s
+    }
+}
+
+impl Request {
+    /// The exact request as text, key masked: method and URL, headers, blank line, body.
+    pub fn display(&self, secret: Option<&Secret>) -> String {
+        let mut out = format!("{} {}\n", self.method, self.url);
+        let auth = match secret {
+            Some(s) => format!("Bearer {}", s.masked()),
+            None => "Bearer <CLERK_SECRET_KEY>".to_string(),
+        };
+        out.push_str(&format!("Authorization: {auth}\n"));
+        for (k, v) in &self.headers {
+            out.push_str(&format!("{k}: {v}\n"));
+        }
+        if let Some(b) = &self.body {
+            out.push('\n');
+            out.push_str(&serde_json::to_string_pretty(b).unwrap_or_default());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The request as JSON (for `--dry-run --json` and the C ABI), key masked.
+    pub fn to_json(&self, secret: Option<&Secret>) -> Value {
+        let mut headers = Map::new();
+        headers.insert(
+            "Authorization".into(),
+            Value::String(match secret {
+                Some(s) => format!("Bearer {}", s.masked()),
+                None => "Bearer <CLERK_SECRET_KEY>".into(),
+            }),
+        );
+        for (k, v) in &self.headers {
+            headers.insert(k.clone(), Value::String(v.clone()));
+        }
+        serde_json::json!({"method": self.method, "url": self.url, "headers": headers, "body": self.body})
+    }
+
+    /// An equivalent curl command that reads the key from `$CLERK_SECRET_KEY`.
+    pub fn curl(&self) -> String {
+        let q = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let mut parts = vec![
+            "curl".to_string(),
+            "-X".into(),
+            self.method.to_string(),
+            q(&self.url),
+        ];
+        parts.push("-H".into());
+        parts.push("\"Authorization: Bearer $CLERK_SECRET_KEY\"".into());
+        for (k, v) in &self.headers {
+            parts.push("-H".into());
+            parts.push(q(&format!("{k}: {v}")));
+        }
+        if let Some(b) = &self.body {
+            parts.push("--data".into());
+            parts.push(q(&b.to_string()));
+        }
+        parts.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog;
+
+    fn inputs() -> Inputs {
+        Inputs {
+            base_url: "https://api.clerk.com/v1".into(),
+            api_version: "2026-05-12".into(),
+            ..Inputs::default()
+        }
+    }
+
+    fn op(m: Method, p: &str) -> &'static Operation {
+        catalog::latest().operation(m, p).unwrap()
+    }
+
+    #[test]
+    fn path_values_stay_one_segment() {
+        for (v, enc) in [
+            ("../instance", "..%2Finstance"),
+            ("a/b?c#d", "a%2Fb%3Fc%23d"),
+            ("..", "%2E%2E"),
+            ("user_1", "user_1"),
+        ] {
+            let b = Bound {
+                path: vec![("user_id", v.into())],
+                ..Bound::default()
+            };
+            let r = build(op(Method::Get, "/users/{user_id}"), &b, &inputs()).unwrap();
+            assert_eq!(r.url, format!("https://api.clerk.com/v1/users/{enc}"));
+        }
+    }
+
+    #[test]
+    fn missing_path_param_is_reported_not_sent() {
+        let e = build(
+            op(Method::Delete, "/users/{user_id}"),
+            &Bound::default(),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, BuildError::Missing(m) if m[0].name == "user_id"));
+    }
+
+    #[test]
+    fn query_is_typed_and_arrays_repeat() {
+        let b = Bound {
+            query: vec![
+                ("email_address".into(), "a@x.io,b@x.io".into()),
+                ("limit".into(), "5".into()),
+            ],
+            ..Bound::default()
+        };
+        let r = build(op(Method::Get, "/users"), &b, &inputs()).unwrap();
+        assert!(
+            r.url
+                .ends_with("?email_address=a%40x.io&email_address=b%40x.io&limit=5"),
+            "{}",
+            r.url
+        );
+        let bad = Bound {
+            query: vec![("limit".into(), "abc".into())],
+            ..Bound::default()
+        };
+        assert!(matches!(
+            build(op(Method::Get, "/users"), &bad, &inputs()),
+            Err(BuildError::Invalid(_))
+        ));
+        let unknown = Bound {
+            query: vec![("nope".into(), "1".into())],
+            ..Bound::default()
+        };
+        assert!(matches!(
+            build(op(Method::Get, "/users"), &unknown, &inputs()),
+            Err(BuildError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn body_is_checked() {
+        let post = op(Method::Post, "/organizations");
+        assert!(
+            matches!(build(post, &Bound::default(), &inputs()), Err(BuildError::Missing(m)) if m[0].name == "name")
+        );
+        let mut b = Bound::default();
+        b.body.insert("name".into(), Value::String("Acme".into()));
+        let r = build(post, &b, &inputs()).unwrap();
+        assert_eq!(r.body.unwrap()["name"], "Acme");
+        b.body.insert(
+            "max_allowed_memberships".into(),
+            Value::String("five".into()),
+        );
+        assert!(matches!(
+            build(post, &b, &inputs()),
+            Err(BuildError::Invalid(_))
+        ));
+        b.body
+            .insert("max_allowed_memberships".into(), Value::from(5));
+        assert!(build(post, &b, &inputs()).is_ok());
+    }
+
+    #[test]
+    fn base_url_rules() {
+        assert!(base_url(Some("https://api.clerk.com/v1")).is_ok());
+        assert!(base_url(Some("http://127.0.0.1:4010")).is_ok());
+        assert!(base_url(Some("http://localhost:8080/v1")).is_ok());
+        assert!(base_url(Some("http://[::1]:80")).is_ok());
+        assert!(base_url(Some("http://api.clerk.com/v1")).is_err());
+        assert!(base_url(Some("http://127.0.0.1.evil.com")).is_err());
+        assert!(base_url(Some("ftp://x")).is_err());
+    }
+
+    #[test]
+    fn curl_reads_the_key_from_the_environment() {
+        let b = Bound {
+            path: vec![("user_id", "user_1".into())],
+            ..Bound::default()
+        };
+        let r = build(op(Method::Post, "/users/{user_id}/ban"), &b, &inputs()).unwrap();
+        let c = r.curl();
+        assert!(
+            c.contains("$CLERK_SECRET_KEY")
+                && c.contains("-X POST")
+                && c.contains("/users/user_1/ban")
+        );
+    }
+}

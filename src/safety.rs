@@ -1,0 +1,514 @@
+//! Clerk's safety rules, applied before any byte is sent: the secret key
+//! (required, never printed), scopes for writes, confirmation, and the warnings
+//! a destructive or metadata-changing call deserves. The policy is a value a
+//! library caller can build and inspect; the CLI is only one user of it.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::catalog::{Method, Operation};
+use crate::error::Error;
+
+/// A secret key. `Debug` and `Display` mask it (`sk_test_…a1b2`), so it cannot
+/// leak through formatting; only [`Secret::expose`] gives the value, and only
+/// the transport calls it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> Secret {
+        Secret(key.into())
+    }
+
+    /// The key itself, for the Authorization header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `sk_test_…a1b2`: the prefix up to the second `_` and the last four characters.
+    pub fn masked(&self) -> String {
+        let k = &self.0;
+        if k.chars().count() <= 12 {
+            return "…".to_string();
+        }
+        let mut prefix_end = k
+            .match_indices('_')
+            .nth(1)
+            .map(|(i, _)| i + 1)
+            .unwrap_or(0)
+            .min(8);
+        while !k.is_char_boundary(prefix_end) {
+            prefix_end -= 1;
+        }
+        let tail: String = k
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("{}…{}", &k[..prefix_end], tail)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.masked())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+/// Finds the secret key: the flag, else `CLERK_SECRET_KEY`, else `.env.local`,
+/// then `.env` in `dir`. Dotenv files are read as plain `KEY=value` data
+/// (optional `export `, quotes stripped, `#` comments); nothing is executed.
+pub fn load_secret(flag: Option<&str>, dir: &Path) -> Option<Secret> {
+    if let Some(k) = flag.filter(|k| !k.trim().is_empty()) {
+        return Some(Secret::new(k.trim()));
+    }
+    if let Ok(k) = std::env::var("CLERK_SECRET_KEY") {
+        if !k.trim().is_empty() {
+            return Some(Secret::new(k.trim()));
+        }
+    }
+    for file in [".env.local", ".env"] {
+        if let Ok(text) = std::fs::read_to_string(dir.join(file)) {
+            if let Some(v) = dotenv_value(&text, "CLERK_SECRET_KEY") {
+                return Some(Secret::new(v));
+            }
+        }
+    }
+    None
+}
+
+/// The value of `key` in dotenv text, parsed as data.
+pub fn dotenv_value(text: &str, key: &str) -> Option<String> {
+    for line in text.lines() {
+        let line = line.trim();
+        let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+        if line.starts_with('#') {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        if k.trim() != key {
+            continue;
+        }
+        let v = v.trim();
+        let v = if (v.starts_with('"') && v.ends_with('"')
+            || v.starts_with('\'') && v.ends_with('\''))
+            && v.len() >= 2
+        {
+            &v[1..v.len() - 1]
+        } else {
+            // An unquoted value ends at an inline comment.
+            v.split(" #").next().unwrap_or(v).trim()
+        };
+        if !v.is_empty() {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
+/// How much harm an operation can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    /// Reads only (GET).
+    Read,
+    /// Changes state and can be undone or redone (create, update).
+    Write,
+    /// Destroys or revokes something, or locks someone out: cannot be undone by the API.
+    Destructive,
+}
+
+/// Words of a path or operationId that mark a POST/PUT/PATCH as destructive.
+const DESTRUCTIVE_WORDS: &[&str] = &[
+    "ban",
+    "lock",
+    "revoke",
+    "remove",
+    "delete",
+    "disable",
+    "reset",
+    "rotate",
+    "compromised",
+    "reject",
+    "cancel",
+    "purge",
+    "deactivate",
+    "expire",
+    "sign_out",
+    "logout",
+];
+
+/// Classifies an operation per operation, not only by method: `POST
+/// /users/{id}/ban` and `POST /machines/{id}/secret_key/rotate` are destructive.
+pub fn classify(op: &Operation) -> Class {
+    match op.method {
+        Method::Get => Class::Read,
+        Method::Delete => Class::Destructive,
+        _ => {
+            let path = op.path.to_ascii_lowercase();
+            let id = crate::index::schema::words(op.operation_id);
+            let hit = DESTRUCTIVE_WORDS.iter().any(|w| {
+                path.split(['/', '_'])
+                    .any(|seg| seg == *w || seg.trim_end_matches('s') == *w)
+                    || path.contains(&format!("/{w}"))
+                    || id.split(' ').any(|x| x == *w)
+            });
+            if hit {
+                Class::Destructive
+            } else {
+                Class::Write
+            }
+        }
+    }
+}
+
+/// What a caller allows. Built from the environment by the CLI, or by hand.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Policy {
+    /// Exact scope tokens (from `CLERK_BAPI_SCOPES`).
+    pub scopes: Vec<String>,
+    /// Bypass the scope check (never the confirmation).
+    pub admin: bool,
+    /// Confirm writes without asking (`--yes`).
+    pub assume_yes: bool,
+    /// A person can be asked (stdin and stderr are terminals).
+    pub interactive: bool,
+}
+
+impl Policy {
+    /// Reads `CLERK_BAPI_SCOPES` (comma/space separated) and whether we run on a terminal.
+    pub fn from_env(admin: bool, assume_yes: bool) -> Policy {
+        use std::io::IsTerminal;
+        Policy {
+            scopes: parse_scopes(&std::env::var("CLERK_BAPI_SCOPES").unwrap_or_default()),
+            admin,
+            assume_yes,
+            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn has(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// Splits a scope list on commas and white space into exact tokens.
+pub fn parse_scopes(s: &str) -> Vec<String> {
+    s.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The scopes an operation needs: none for reads, `write` for POST/PUT/PATCH,
+/// `write` and `delete` for DELETE.
+pub fn required_scopes(op: &Operation) -> &'static [&'static str] {
+    match op.method {
+        Method::Get => &[],
+        Method::Delete => &["write", "delete"],
+        _ => &["write"],
+    }
+}
+
+/// What must happen before sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// A read: send.
+    Send,
+    /// A write the policy allows: confirm first (already confirmed with `assume_yes`).
+    Confirm,
+}
+
+/// Applies the scope rule. Reads pass; writes need their scopes unless `admin`.
+/// The refusal is exit code 3 and says how to proceed.
+pub fn check(policy: &Policy, op: &Operation) -> Result<Decision, Error> {
+    if op.method == Method::Get {
+        return Ok(Decision::Send);
+    }
+    let missing: Vec<&str> = required_scopes(op)
+        .iter()
+        .copied()
+        .filter(|s| !policy.has(s))
+        .collect();
+    if !missing.is_empty() && !policy.admin {
+        let kind = if op.method == Method::Delete {
+            "a delete"
+        } else {
+            "a write"
+        };
+        return Err(Error::refused(format!(
+            "{} {} is {kind} operation and your scopes don't allow it (CLERK_BAPI_SCOPES lacks {}); rerun with --admin to bypass",
+            op.method,
+            op.path,
+            missing.join(", ")
+        )));
+    }
+    Ok(Decision::Confirm)
+}
+
+/// What is destroyed, per resource (the last noun of the path before an ID or action).
+const DESTROYS: &[(&str, &str)] = &[
+    ("users", "the user record, all of the user's sessions, organization memberships, email addresses, phone numbers, external accounts and other associated data"),
+    ("organizations", "the organization, all of its memberships, pending invitations and domains"),
+    ("memberships", "the user's membership of the organization (their role and access within it)"),
+    ("invitations", "the invitation; its link stops working"),
+    ("sessions", "the session: the device is signed out"),
+    ("email_addresses", "the email address and its verification; the user can no longer sign in with it"),
+    ("phone_numbers", "the phone number and its verification; the user can no longer sign in or receive codes with it"),
+    ("domains", "the domain and its configuration"),
+    ("jwt_templates", "the JWT template; tokens requested with it will fail"),
+    ("machines", "the machine, its secret key and its scopes"),
+    ("api_keys", "the API key; requests using it will fail"),
+    ("m2m_tokens", "the machine token; requests using it will fail"),
+    ("oauth_applications", "the OAuth application and its credentials; its users can no longer sign in through it"),
+    ("saml_connections", "the SAML connection; its users can no longer sign in through it"),
+    ("enterprise_connections", "the enterprise connection; its users can no longer sign in through it"),
+    ("allowlist_identifiers", "the allow-list entry"),
+    ("blocklist_identifiers", "the block-list entry"),
+    ("redirect_urls", "the redirect URL; redirects to it will be rejected"),
+    ("waitlist_entries", "the waitlist entry"),
+    ("organization_roles", "the role; members holding it lose its permissions"),
+    ("organization_permissions", "the permission; roles lose it"),
+    ("mfa", "all of the user's multi-factor methods (TOTP and backup codes)"),
+    ("totp", "the user's authenticator-app (TOTP) enrolment"),
+    ("backup_code", "the user's backup codes"),
+    ("profile_image", "the profile image"),
+    ("logo", "the logo"),
+    ("external_accounts", "the link to the external (OAuth) account"),
+    ("passkeys", "the passkey; the user can no longer sign in with it"),
+    ("svix", "the webhook (Svix) app and all its endpoints and message history"),
+    ("subscription_items", "the subscription item (the plan is cancelled)"),
+    ("directories", "the directory connection and its sync"),
+    ("scim_directories", "the directory connection and its sync"),
+];
+
+/// Extra words for destructive POSTs, by the action in the path.
+const ACTIONS: &[(&str, &str)] = &[
+    (
+        "ban",
+        "bans the user: all their sessions are revoked and they cannot sign in until unbanned",
+    ),
+    (
+        "lock",
+        "locks the user out: they cannot sign in until unlocked",
+    ),
+    (
+        "revoke",
+        "revokes it for good: it cannot be reinstated, only replaced",
+    ),
+    (
+        "rotate",
+        "replaces the secret: the old one stops working at once",
+    ),
+    (
+        "remove_password",
+        "removes the user's password: they must sign in another way",
+    ),
+    (
+        "set_compromised",
+        "marks the password compromised: the user must reset it",
+    ),
+    ("reject", "rejects the entry"),
+];
+
+/// One line per warning the operation deserves: IRREVERSIBLE for DELETE and
+/// destructive POSTs (naming what is destroyed), and which metadata a request
+/// writes and how.
+pub fn warnings(op: &Operation, body: Option<&serde_json::Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    let class = classify(op);
+    let literal: Vec<&str> = op
+        .path
+        .split('/')
+        .filter(|s| !s.is_empty() && !s.starts_with('{'))
+        .collect();
+    if op.method == Method::Delete {
+        let what = literal
+            .iter()
+            .rev()
+            .find_map(|seg| DESTROYS.iter().find(|(k, _)| k == seg).map(|(_, v)| *v))
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                format!(
+                    "what this endpoint removes ({})",
+                    op.summary.trim_end_matches('.')
+                )
+            });
+        out.push(format!(
+            "IRREVERSIBLE: {} {} permanently destroys {what}.",
+            op.method, op.path
+        ));
+    } else if class == Class::Destructive {
+        let action = literal
+            .iter()
+            .rev()
+            .find_map(|seg| {
+                ACTIONS
+                    .iter()
+                    .find(|(k, _)| seg == k || seg.ends_with(&format!("_{k}")))
+                    .map(|(_, v)| *v)
+            })
+            .map(str::to_string)
+            .unwrap_or_else(|| op.summary.trim_end_matches('.').to_lowercase());
+        out.push(format!("IRREVERSIBLE: {} {} {action}.", op.method, op.path));
+    }
+    let metadata_fields: Vec<&str> = ["public_metadata", "private_metadata", "unsafe_metadata"]
+        .into_iter()
+        .filter(|f| op.body.is_some_and(|b| b.field(f).is_some()))
+        .collect();
+    if op.method != Method::Get && (!metadata_fields.is_empty() || op.path.ends_with("/metadata")) {
+        let used: Vec<&str> = match body.and_then(|b| b.as_object()) {
+            Some(m) => metadata_fields
+                .iter()
+                .copied()
+                .filter(|f| m.contains_key(*f))
+                .collect(),
+            None => Vec::new(),
+        };
+        if op.path.ends_with("/metadata") || !used.is_empty() {
+            out.push(
+                "metadata: public = readable by client and server, writable by the server only; private = server only, \
+                 never sent to the client; unsafe = writable by the client itself, never put anything sensitive there."
+                    .to_string(),
+            );
+            let how = if op.method == Method::Patch && op.path.ends_with("/metadata") {
+                "this endpoint deep-merges: given keys are updated, others kept; set a key to null to remove it"
+            } else {
+                "this request REPLACES each metadata object it sets (keys not sent are lost); the PATCH …/metadata endpoints merge instead"
+            };
+            let which = if used.is_empty() {
+                "the metadata objects in the body".to_string()
+            } else {
+                used.join(", ")
+            };
+            out.push(format!("metadata: this request writes {which}; {how}."));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog;
+
+    fn op(m: Method, p: &str) -> &'static Operation {
+        catalog::latest().operation(m, p).unwrap()
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let s = Secret::new("sk_test_SUPERSECRETabcd1234");
+        assert_eq!(s.masked(), "sk_test_…1234");
+        assert!(!format!("{s:?} {s}").contains("SUPERSECRET"));
+    }
+
+    #[test]
+    fn dotenv_is_data() {
+        let text = "# c\nexport CLERK_SECRET_KEY=\"sk_test_a\"\nOTHER=$(rm -rf /)\n";
+        assert_eq!(
+            dotenv_value(text, "CLERK_SECRET_KEY").as_deref(),
+            Some("sk_test_a")
+        );
+        assert_eq!(
+            dotenv_value("CLERK_SECRET_KEY=sk_x # note", "CLERK_SECRET_KEY").as_deref(),
+            Some("sk_x")
+        );
+        assert_eq!(dotenv_value("OTHER=1", "CLERK_SECRET_KEY"), None);
+    }
+
+    #[test]
+    fn classification_is_per_operation() {
+        assert_eq!(classify(op(Method::Get, "/users")), Class::Read);
+        assert_eq!(classify(op(Method::Post, "/users")), Class::Write);
+        assert_eq!(
+            classify(op(Method::Post, "/users/{user_id}/ban")),
+            Class::Destructive
+        );
+        assert_eq!(classify(op(Method::Post, "/users/ban")), Class::Destructive);
+        assert_eq!(
+            classify(op(Method::Post, "/users/{user_id}/lock")),
+            Class::Destructive
+        );
+        assert_eq!(
+            classify(op(Method::Post, "/sessions/{session_id}/revoke")),
+            Class::Destructive
+        );
+        assert_eq!(
+            classify(op(Method::Post, "/machines/{machine_id}/secret_key/rotate")),
+            Class::Destructive
+        );
+        assert_eq!(
+            classify(op(Method::Delete, "/users/{user_id}")),
+            Class::Destructive
+        );
+        assert_eq!(
+            classify(op(Method::Patch, "/users/{user_id}")),
+            Class::Write
+        );
+    }
+
+    #[test]
+    fn scopes_are_exact_tokens() {
+        let mut p = Policy {
+            scopes: parse_scopes("read, nowrite  writes"),
+            admin: false,
+            assume_yes: false,
+            interactive: false,
+        };
+        let post = op(Method::Post, "/users");
+        let del = op(Method::Delete, "/users/{user_id}");
+        assert_eq!(check(&p, op(Method::Get, "/users")), Ok(Decision::Send));
+        let e = check(&p, post).unwrap_err();
+        assert_eq!(e.code, crate::error::ExitCode::Refused);
+        assert!(e.message.contains("--admin"));
+        p.scopes = parse_scopes("write");
+        assert_eq!(check(&p, post), Ok(Decision::Confirm));
+        assert!(check(&p, del).is_err());
+        p.scopes = parse_scopes("write,delete");
+        assert_eq!(check(&p, del), Ok(Decision::Confirm));
+        p.scopes.clear();
+        p.admin = true;
+        assert_eq!(check(&p, del), Ok(Decision::Confirm));
+    }
+
+    #[test]
+    fn warnings_name_what_is_destroyed() {
+        let w = warnings(op(Method::Delete, "/users/{user_id}"), None);
+        assert!(
+            w[0].starts_with("IRREVERSIBLE")
+                && w[0].contains("sessions")
+                && w[0].contains("memberships"),
+            "{w:?}"
+        );
+        let w = warnings(op(Method::Delete, "/organizations/{organization_id}"), None);
+        assert!(w[0].contains("invitations") && w[0].contains("domains"));
+        let w = warnings(op(Method::Post, "/users/{user_id}/ban"), None);
+        assert!(w[0].contains("IRREVERSIBLE") && w[0].contains("bans"));
+        assert!(warnings(op(Method::Post, "/users"), None).is_empty());
+        let w = warnings(op(Method::Patch, "/users/{user_id}/metadata"), None);
+        assert!(
+            w.iter().any(|l| l.contains("private = server only"))
+                && w.iter().any(|l| l.contains("merge"))
+        );
+        let body = serde_json::json!({"private_metadata": {"plan": "pro"}});
+        let w = warnings(op(Method::Put, "/users/{user_id}/metadata"), Some(&body));
+        assert!(
+            w.iter()
+                .any(|l| l.contains("private_metadata") && l.contains("REPLACES")),
+            "{w:?}"
+        );
+    }
+}

@@ -1,0 +1,186 @@
+//! Transport: send a built [`Request`] over HTTPS (ureq + rustls, no OpenSSL),
+//! with timeouts and retries for idempotent methods only.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::error::Error;
+use crate::request::Request;
+use crate::safety::Secret;
+
+/// Network settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    /// Retries after the first attempt (idempotent methods only).
+    pub retries: u32,
+    /// Upper bound for one backoff delay (a server's `Retry-After` is honoured up to this).
+    pub max_delay: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            retries: 3,
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A response: status, headers, raw body.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// A header's value, case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+const RETRY_STATUS: &[u16] = &[429, 502, 503, 504];
+
+/// Sends `req` with the secret in the Authorization header. GET, PUT and
+/// DELETE are retried on 429/502/503/504 and connection failures, honouring
+/// `Retry-After` (seconds), else exponential backoff with jitter; POST and
+/// PATCH are never retried. `note` receives one line per retry (stderr in the CLI).
+pub fn send(
+    req: &Request,
+    secret: &Secret,
+    opts: &Options,
+    note: &mut dyn FnMut(&str),
+) -> Result<Response, Error> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(opts.connect_timeout))
+        .timeout_global(Some(opts.timeout))
+        .max_redirects(0)
+        .build()
+        .into();
+    let retryable = req.method.is_idempotent();
+    let mut attempt = 0u32;
+    loop {
+        let outcome = once(&agent, req, secret);
+        let delay = match &outcome {
+            Ok(r) if retryable && RETRY_STATUS.contains(&r.status) && attempt < opts.retries => {
+                let d = retry_after(r)
+                    .unwrap_or_else(|| backoff(attempt))
+                    .min(opts.max_delay);
+                Some((format!("HTTP {}", r.status), d))
+            }
+            Err(e) if retryable && e.retryable && attempt < opts.retries => {
+                Some((e.error.message.clone(), backoff(attempt)))
+            }
+            _ => None,
+        };
+        match delay {
+            Some((why, d)) => {
+                attempt += 1;
+                note(&format!(
+                    "retrying {} {} in {:.1}s ({why}; attempt {} of {})",
+                    req.method,
+                    req.operation.map(|o| o.path).unwrap_or(""),
+                    d.as_secs_f64(),
+                    attempt + 1,
+                    opts.retries + 1
+                ));
+                std::thread::sleep(d);
+            }
+            None => return outcome.map_err(|e| e.error),
+        }
+    }
+}
+
+struct SendError {
+    error: Error,
+    retryable: bool,
+}
+
+fn once(agent: &ureq::Agent, req: &Request, secret: &Secret) -> Result<Response, SendError> {
+    let mut builder = ureq::http::Request::builder()
+        .method(req.method.as_str())
+        .uri(&req.url);
+    builder = builder.header("Authorization", format!("Bearer {}", secret.expose()));
+    for (k, v) in &req.headers {
+        builder = builder.header(k.as_str(), v.as_str());
+    }
+    let body = req
+        .body
+        .as_ref()
+        .map(|b| b.to_string().into_bytes())
+        .unwrap_or_default();
+    let http = builder.body(body).map_err(|e| SendError {
+        error: Error::usage(format!("bad request: {e}")),
+        retryable: false,
+    })?;
+    match agent.run(http) {
+        Ok(mut resp) => {
+            let status = resp.status().as_u16();
+            let headers = resp
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect();
+            let body = resp
+                .body_mut()
+                .with_config()
+                .limit(256 * 1024 * 1024)
+                .read_to_vec()
+                .map_err(|e| classify(e, &req.url))?;
+            Ok(Response {
+                status,
+                headers,
+                body,
+            })
+        }
+        Err(e) => Err(classify(e, &req.url)),
+    }
+}
+
+/// Maps ureq errors to exit code 4 with one line; marks which are worth a retry.
+/// The URL is shown, never a header.
+fn classify(e: ureq::Error, url: &str) -> SendError {
+    let host = url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or(url);
+    let (msg, retryable) = match &e {
+        ureq::Error::Timeout(t) => (format!("timed out talking to {host} ({t})"), false),
+        ureq::Error::HostNotFound => (format!("cannot resolve {host}"), false),
+        ureq::Error::ConnectionFailed => (format!("cannot connect to {host}"), true),
+        ureq::Error::Io(io) => (format!("network error talking to {host}: {io}"), true),
+        other => (format!("network error talking to {host}: {other}"), false),
+    };
+    SendError {
+        error: Error::network(msg),
+        retryable,
+    }
+}
+
+fn retry_after(r: &Response) -> Option<Duration> {
+    let v = r.header("retry-after")?.trim();
+    v.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// 0.5 s, 1 s, 2 s, ... with up to 25% jitter (from the clock; no RNG needed).
+fn backoff(attempt: u32) -> Duration {
+    let base = 500u64.saturating_mul(1 << attempt.min(6));
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0) as u64;
+    Duration::from_millis(base + nanos % (base / 4 + 1))
+}

@@ -1,0 +1,460 @@
+//! The executor through the real binary against a stub HTTP server on
+//! 127.0.0.1 that records every request and answers from a script. Refusal
+//! paths must send nothing; the secret key must never appear in any output.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+use assert_cmd::Command;
+
+const KEY: &str = "sk_test_SUPERSECRETabcd1234";
+
+#[derive(Debug, Clone)]
+struct Recorded {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Recorded {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A scripted answer: status, extra headers, body.
+type Scripted = (u16, Vec<(&'static str, &'static str)>, String);
+
+struct Stub {
+    url: String,
+    seen: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl Stub {
+    /// Answers the scripted responses in order, then repeats the last one.
+    fn new(script: Vec<Scripted>) -> Stub {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let rec = seen.clone();
+        std::thread::spawn(move || {
+            let mut n = 0usize;
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let Some(r) = read_request(&stream) else {
+                    continue;
+                };
+                rec.lock().unwrap().push(r);
+                let (status, headers, body) = &script[n.min(script.len() - 1)];
+                n += 1;
+                let mut resp = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    body.len()
+                );
+                if !headers
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                {
+                    resp.push_str("Content-Type: application/json\r\n");
+                }
+                for (k, v) in headers {
+                    resp.push_str(&format!("{k}: {v}\r\n"));
+                }
+                resp.push_str("\r\n");
+                resp.push_str(body);
+                let mut s = stream;
+                let _ = s.write_all(resp.as_bytes());
+            }
+        });
+        Stub { url, seen }
+    }
+
+    fn ok(body: &str) -> Stub {
+        Stub::new(vec![(200, vec![], body.to_string())])
+    }
+
+    fn requests(&self) -> Vec<Recorded> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn read_request(stream: &TcpStream) -> Option<Recorded> {
+    let mut r = BufReader::new(stream);
+    let mut line = String::new();
+    r.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let target = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    r.read_exact(&mut body).ok()?;
+    Some(Recorded {
+        method,
+        target,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+/// A scratch directory with no .env in it (or with the given one).
+fn scratch(env_file: Option<&str>) -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "clerk-exec-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    if let Some(text) = env_file {
+        std::fs::write(d.join(".env"), text).unwrap();
+    }
+    d
+}
+
+fn clerk(stub: &Stub, scopes: &str) -> Command {
+    let mut c = Command::cargo_bin("clerk").unwrap();
+    c.env("CLERK_API_URL", &stub.url)
+        .env("CLERK_SECRET_KEY", KEY)
+        .env("CLERK_BAPI_SCOPES", scopes)
+        .env("NO_COLOR", "1")
+        .current_dir(scratch(None));
+    c
+}
+
+/// Runs and returns (code, stdout, stderr), asserting the key never leaks.
+fn run(c: &mut Command) -> (i32, String, String) {
+    let out = c.output().unwrap();
+    let (so, se) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(
+        !so.contains("SUPERSECRET") && !se.contains("SUPERSECRET"),
+        "the key leaked:\n{so}\n{se}"
+    );
+    (out.status.code().unwrap_or(-1), so, se)
+}
+
+#[test]
+fn get_sends_exact_headers_and_prints_json() {
+    let stub = Stub::ok(r#"[{"id":"user_1","object":"user"}]"#);
+    let (code, out, err) = run(clerk(&stub, "").args(["GET", "/users", "limit==2"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("user_1"));
+    let r = &stub.requests()[0];
+    assert_eq!(r.method, "GET");
+    assert_eq!(r.target, "/users?limit=2");
+    assert_eq!(r.header("authorization"), Some(&*format!("Bearer {KEY}")));
+    assert_eq!(r.header("clerk-api-version"), Some("2026-05-12"));
+    assert_eq!(r.header("accept"), Some("application/json"));
+    assert!(r.header("user-agent").unwrap().starts_with("clerk/"));
+    assert_eq!(r.header("content-type"), None);
+}
+
+#[test]
+fn version_flag_sets_the_api_version_header() {
+    let stub = Stub::ok("[]");
+    let (code, _, err) = run(clerk(&stub, "").args(["GET", "/users", "--version", "2025-11-10"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        stub.requests()[0].header("clerk-api-version"),
+        Some("2025-11-10")
+    );
+}
+
+#[test]
+fn path_values_never_reach_another_endpoint() {
+    let stub = Stub::ok("{}");
+    let (code, _, err) = run(clerk(&stub, "").args(["GET", "/users/..%2F..%2Finstance"]));
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(clerk(&stub, "").args(["get", "user", "a/b?c#d"]));
+    assert_eq!(code, 0, "{err}");
+    let reqs = stub.requests();
+    assert_eq!(reqs[0].target, "/users/..%2F..%2Finstance");
+    assert!(reqs[1].target.starts_with("/users"), "{}", reqs[1].target);
+    assert!(!reqs[1].target.contains("/b?c"), "{}", reqs[1].target);
+}
+
+#[test]
+fn query_arrays_repeat_keys_and_types_are_checked() {
+    let stub = Stub::ok("[]");
+    let (code, _, _) = run(clerk(&stub, "").args([
+        "GET",
+        "/users",
+        "email_address==a@x.io",
+        "email_address==b@x.io",
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(
+        stub.requests()[0].target,
+        "/users?email_address=a%40x.io&email_address=b%40x.io"
+    );
+    let (code, _, err) = run(clerk(&stub, "").args(["GET", "/users", "limit==abc"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("integer"), "{err}");
+    assert_eq!(stub.requests().len(), 1, "a bad query must send nothing");
+}
+
+#[test]
+fn body_merges_data_and_items_and_is_validated() {
+    let stub = Stub::ok(r#"{"id":"org_1","object":"organization"}"#);
+    let (code, _, err) = run(clerk(&stub, "write").args([
+        "POST",
+        "/organizations",
+        "-d",
+        r#"{"name":"X","max_allowed_memberships":3}"#,
+        "name=Acme",
+        "--yes",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let r = &stub.requests()[0];
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"name": "Acme", "max_allowed_memberships": 3})
+    );
+
+    for (args, needle) in [
+        (
+            vec!["POST", "/organizations", "-d", "{not json", "--yes"],
+            "not valid JSON",
+        ),
+        (vec!["POST", "/organizations", "--yes"], "name"),
+        (
+            vec![
+                "POST",
+                "/organizations",
+                "name=A",
+                "max_allowed_memberships=lots",
+                "--yes",
+            ],
+            "integer",
+        ),
+    ] {
+        let (code, _, err) = run(clerk(&stub, "write").args(&args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    assert_eq!(stub.requests().len(), 1, "invalid bodies must send nothing");
+}
+
+#[test]
+fn idempotent_requests_retry_with_retry_after() {
+    let stub = Stub::new(vec![
+        (503, vec![("Retry-After", "0")], "{}".into()),
+        (200, vec![], "[]".into()),
+    ]);
+    let (code, _, err) = run(clerk(&stub, "").args(["GET", "/users"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(stub.requests().len(), 2);
+    assert!(err.contains("retrying"), "{err}");
+}
+
+#[test]
+fn post_is_never_retried() {
+    let stub = Stub::new(vec![(
+        503,
+        vec![("Retry-After", "0")],
+        r#"{"errors":[{"message":"busy","code":"unavailable"}]}"#.into(),
+    )]);
+    let (code, _, err) = run(clerk(&stub, "write").args(["POST", "/users/user_1/ban", "--yes"]));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(stub.requests().len(), 1);
+    assert!(err.contains("unavailable: busy"), "{err}");
+}
+
+#[test]
+fn api_errors_are_readable_and_exit_1() {
+    let body = r#"{"errors":[{"message":"not found","long_message":"No user was found with id user_x","code":"resource_not_found"}]}"#;
+    let stub = Stub::new(vec![(404, vec![], body.into())]);
+    let (code, _, err) = run(clerk(&stub, "").args(["get", "user", "user_x"]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("404") && err.contains("No user was found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn timeouts_exit_4() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // Accept and hold connections without answering.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let mut c = Command::cargo_bin("clerk").unwrap();
+    c.env("CLERK_API_URL", &url)
+        .env("CLERK_SECRET_KEY", KEY)
+        .current_dir(scratch(None));
+    let (code, _, err) = run(c.args(["GET", "/users/user_1", "--timeout", "1"]));
+    assert_eq!(code, 4, "{err}");
+    assert_eq!(
+        err.trim()
+            .lines()
+            .filter(|l| l.starts_with("error"))
+            .count(),
+        1,
+        "{err}"
+    );
+}
+
+#[test]
+fn refusals_send_nothing() {
+    let stub = Stub::ok("{}");
+    // A write without a terminal and without --yes: refused, says what it would send.
+    let (code, _, err) = run(clerk(&stub, "write,delete").args(["DELETE", "/users/user_1"]));
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("--yes") && err.contains("/users/user_1"),
+        "{err}"
+    );
+    // Scopes missing: refused with the --admin hint, even with --yes.
+    let (code, _, err) = run(clerk(&stub, "read").args(["DELETE", "/users/user_1", "--yes"]));
+    assert_eq!(code, 3);
+    assert!(err.contains("--admin"), "{err}");
+    // `write` alone does not allow DELETE; tokens match exactly.
+    let (code, _, _) = run(clerk(&stub, "write").args(["DELETE", "/users/user_1", "--yes"]));
+    assert_eq!(code, 3);
+    let (code, _, _) =
+        run(clerk(&stub, "nowrite,undelete").args(["POST", "/users/user_1/ban", "--yes"]));
+    assert_eq!(code, 3);
+    // --admin bypasses the scopes, never the confirmation.
+    let (code, _, err) = run(clerk(&stub, "").args(["DELETE", "/users/user_1", "--admin"]));
+    assert_eq!(code, 3, "{err}");
+    // A missing required parameter.
+    let (code, _, err) =
+        run(clerk(&stub, "write,delete").args(["DELETE", "/users/{user_id}", "--yes"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("user_id"), "{err}");
+    // No key.
+    let mut c = Command::cargo_bin("clerk").unwrap();
+    c.env("CLERK_API_URL", &stub.url)
+        .env_remove("CLERK_SECRET_KEY")
+        .current_dir(scratch(None));
+    let (code, _, err) = run(c.args(["GET", "/users"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("CLERK_SECRET_KEY"), "{err}");
+    // A low-confidence write is not run without the user choosing.
+    let (code, _, err) = run(clerk(&stub, "write,delete").args(["remove", "it", "--yes"]));
+    assert!(code == 3 || code == 2, "{code}: {err}");
+    assert!(
+        stub.requests().is_empty(),
+        "refusals sent {:?}",
+        stub.requests()
+    );
+}
+
+#[test]
+fn admin_with_yes_sends_and_warns_irreversible() {
+    let stub = Stub::ok(r#"{"id":"user_1","object":"user","deleted":true}"#);
+    let (code, _, err) =
+        run(clerk(&stub, "").args(["DELETE", "/users/user_1", "--admin", "--yes"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("IRREVERSIBLE") && err.contains("sessions"),
+        "{err}"
+    );
+    assert_eq!(stub.requests()[0].method, "DELETE");
+}
+
+#[test]
+fn dry_run_and_curl_send_nothing_and_mask_the_key() {
+    let stub = Stub::ok("{}");
+    let (code, out, _) = run(clerk(&stub, "").args(["ban", "user_2ab", "--dry-run"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("POST ")
+            && out.contains("/users/user_2ab/ban")
+            && out.contains("sk_test_…1234"),
+        "{out}"
+    );
+    let (code, out, _) = run(clerk(&stub, "").args(["ban", "user_2ab", "--curl"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("$CLERK_SECRET_KEY"), "{out}");
+    let (code, out, _) =
+        run(clerk(&stub, "").args(["POST", "/organizations", "name=Acme", "--dry-run", "--json"]));
+    assert_eq!(code, 0);
+    let j: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(j["body"]["name"], "Acme");
+    assert!(stub.requests().is_empty());
+}
+
+#[test]
+fn key_from_dotenv_file_is_read_as_data() {
+    let stub = Stub::ok("[]");
+    let dir = scratch(Some(
+        "# comment\nexport CLERK_SECRET_KEY=\"sk_test_SUPERSECRETfromenv99\"\nX=$(touch pwned)\n",
+    ));
+    let mut c = Command::cargo_bin("clerk").unwrap();
+    c.env("CLERK_API_URL", &stub.url)
+        .env_remove("CLERK_SECRET_KEY")
+        .current_dir(&dir);
+    let (code, _, err) = run(c.args(["GET", "/users"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        stub.requests()[0].header("authorization"),
+        Some("Bearer sk_test_SUPERSECRETfromenv99")
+    );
+    assert!(!dir.join("pwned").exists());
+}
+
+#[test]
+fn plain_http_only_for_loopback() {
+    let mut c = Command::cargo_bin("clerk").unwrap();
+    c.env("CLERK_API_URL", "http://api.example.com/v1")
+        .env("CLERK_SECRET_KEY", KEY)
+        .current_dir(scratch(None));
+    let (code, _, err) = run(c.args(["GET", "/users"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("loopback"), "{err}");
+}
+
+#[test]
+fn all_walks_every_page() {
+    let page1: Vec<String> = (0..500)
+        .map(|i| format!(r#"{{"id":"user_{i}","object":"user"}}"#))
+        .collect();
+    let stub = Stub::new(vec![
+        (200, vec![], format!("[{}]", page1.join(","))),
+        (
+            200,
+            vec![],
+            r#"[{"id":"user_last","object":"user"}]"#.into(),
+        ),
+    ]);
+    let (code, out, err) = run(clerk(&stub, "").args(["GET", "/users", "--all", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    let j: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(j.as_array().unwrap().len(), 501);
+    let reqs = stub.requests();
+    assert_eq!(reqs.len(), 2);
+    assert!(reqs[0].target.contains("limit=500") && reqs[0].target.contains("offset=0"));
+    assert!(reqs[1].target.contains("offset=500"));
+    assert!(err.contains("fetched 501"), "{err}");
+}

@@ -151,6 +151,8 @@ struct ParamOut {
     enum_values: Vec<String>,
     description: String,
     example: Option<String>,
+    format: Option<String>,
+    pattern: Option<String>,
 }
 
 struct BodyOut {
@@ -159,6 +161,8 @@ struct BodyOut {
     ty: String,
     open: bool,
     fields: Vec<FieldOut>,
+    /// For a oneOf/anyOf body: each alternative's required fields (one set must be given).
+    required_any: Vec<Vec<String>>,
 }
 
 struct FieldOut {
@@ -170,6 +174,8 @@ struct FieldOut {
     enum_values: Vec<String>,
     description: String,
     example: Option<String>,
+    format: Option<String>,
+    pattern: Option<String>,
 }
 
 struct Extract<'a> {
@@ -291,6 +297,8 @@ impl<'a> Extract<'a> {
                     .or_else(|| schema.get("example"))
                     .or_else(|| schema.get("default"))
                     .map(|v| v.to_string()),
+                format: str_opt(schema, "format"),
+                pattern: str_opt(schema, "pattern"),
                 name,
                 location,
             };
@@ -321,13 +329,21 @@ impl<'a> Extract<'a> {
                 .unwrap_or(&Value::Null);
             let mut fields = Vec::new();
             let mut stack = Vec::new();
-            self.fields(schema, "", 0, &mut fields, &mut stack);
+            let items = schema.get("items").map(|i| self.deref(i));
+            match items {
+                // A bulk body (array of objects): the items' fields as `[].field`.
+                Some(items) if schema.get("type").and_then(Value::as_str) == Some("array") => {
+                    self.fields(items, "[]", 0, &mut fields, &mut stack)
+                }
+                _ => self.fields(schema, "", 0, &mut fields, &mut stack),
+            }
             Some(BodyOut {
                 content_type: ct.clone(),
                 required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
                 ty: self.type_name(schema, 0),
                 open: self.is_open(schema),
                 fields,
+                required_any: self.alternatives(schema),
             })
         });
 
@@ -505,13 +521,51 @@ impl<'a> Extract<'a> {
                     .get("example")
                     .or_else(|| prop.get("example"))
                     .map(|v| v.to_string()),
+                format: str_opt(p, "format"),
+                pattern: str_opt(p, "pattern"),
                 ty: ty.clone(),
             });
             if ty == "object" && p.get("properties").is_some() || p.get("allOf").is_some() {
                 self.fields(p, &path, depth + 1, out, stack);
+            } else if ty.ends_with("[]") {
+                // Arrays of objects: their items' fields as `name[].field`.
+                if let Some(items) = p.get("items").map(|i| self.deref(i)) {
+                    if items.get("properties").is_some() || items.get("allOf").is_some() {
+                        self.fields(items, &format!("{path}[]"), depth + 1, out, stack);
+                    }
+                }
             }
         }
         stack.pop();
+    }
+
+    /// The required sets of a oneOf/anyOf schema's alternatives, when they differ.
+    fn alternatives(&self, schema: &'a Value) -> Vec<Vec<String>> {
+        let schema = self.deref(schema);
+        for key in ["oneOf", "anyOf"] {
+            if let Some(alts) = schema.get(key).and_then(Value::as_array) {
+                let mut sets: Vec<Vec<String>> = Vec::new();
+                for a in alts {
+                    let mut props = Vec::new();
+                    let mut req = BTreeSet::new();
+                    self.collect_props(a, &mut props, &mut req);
+                    sets.push(req.into_iter().collect());
+                }
+                let first = sets.first().cloned().unwrap_or_default();
+                if sets.iter().any(|s| *s != first) && sets.iter().all(|s| !s.is_empty()) {
+                    return sets;
+                }
+            }
+        }
+        if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
+            for s in all {
+                let a = self.alternatives(s);
+                if !a.is_empty() {
+                    return a;
+                }
+            }
+        }
+        Vec::new()
     }
 
     fn collect_props(
@@ -556,6 +610,10 @@ impl<'a> Extract<'a> {
             }
         }
     }
+}
+
+fn str_opt(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 fn str_of(v: &Value, key: &str) -> String {
@@ -617,14 +675,16 @@ fn emit_version(code: &mut String, i: usize, date: &str, cat: &Catalog) {
             .iter()
             .map(|p| {
                 format!(
-                    "Param {{ name: {}, location: ParamIn::{}, required: {}, ty: {}, enum_values: {}, description: {}, example: {} }}",
+                    "Param {{ name: {}, location: ParamIn::{}, required: {}, ty: {}, enum_values: {}, description: {}, example: {}, format: {}, pattern: {} }}",
                     lit(&p.name),
                     match p.location.as_str() { "path" => "Path", _ => "Query" },
                     p.required,
                     lit(&p.ty),
                     strs(&p.enum_values),
                     lit(&p.description),
-                    opt(&p.example)
+                    opt(&p.example),
+                    opt(&p.format),
+                    opt(&p.pattern)
                 )
             })
             .collect();
@@ -636,7 +696,7 @@ fn emit_version(code: &mut String, i: usize, date: &str, cat: &Catalog) {
                     .iter()
                     .map(|f| {
                         format!(
-                            "Field {{ path: {}, depth: {}, ty: {}, required: {}, nullable: {}, enum_values: {}, description: {}, example: {} }}",
+                            "Field {{ path: {}, depth: {}, ty: {}, required: {}, nullable: {}, enum_values: {}, description: {}, example: {}, format: {}, pattern: {} }}",
                             lit(&f.path),
                             f.depth,
                             lit(&f.ty),
@@ -644,17 +704,20 @@ fn emit_version(code: &mut String, i: usize, date: &str, cat: &Catalog) {
                             f.nullable,
                             strs(&f.enum_values),
                             lit(&f.description),
-                            opt(&f.example)
+                            opt(&f.example),
+                            opt(&f.format),
+                            opt(&f.pattern)
                         )
                     })
                     .collect();
                 format!(
-                    "Some(&Body {{ content_type: {}, required: {}, ty: {}, open: {}, fields: &[{}] }})",
+                    "Some(&Body {{ content_type: {}, required: {}, ty: {}, open: {}, fields: &[{}], required_any: &[{}] }})",
                     lit(&b.content_type),
                     b.required,
                     lit(&b.ty),
                     b.open,
-                    fields.join(",")
+                    fields.join(","),
+                    b.required_any.iter().map(|s| strs(s)).collect::<Vec<_>>().join(",")
                 )
             }
         };

@@ -307,7 +307,12 @@ pub fn build(
         ("Clerk-API-Version".to_string(), inputs.api_version.clone()),
     ];
     if body.is_some() {
-        headers.push(("Content-Type".to_string(), "application/json".to_string()));
+        let ct = op
+            .body
+            .map(|b| b.content_type)
+            .filter(|c| c.starts_with("multipart/"))
+            .unwrap_or("application/json");
+        headers.push(("Content-Type".to_string(), ct.to_string()));
     }
     Ok(Request {
         method: op.method,
@@ -373,7 +378,48 @@ fn check_body(
             }
         }
     }
+    // oneOf/anyOf bodies: one alternative's required fields must all be there.
+    if !schema.required_any.is_empty()
+        && !schema
+            .required_any
+            .iter()
+            .any(|set| set.iter().all(|k| obj.contains_key(*k)))
+    {
+        let options: Vec<String> = schema
+            .required_any
+            .iter()
+            .map(|set| set.join(" + "))
+            .collect();
+        missing.push(Missing {
+            name: options.join(" or "),
+            location: "body",
+            ty: "one of the alternatives".into(),
+            description: String::new(),
+        });
+    }
+    let multipart = schema.content_type.starts_with("multipart/");
     for f in &top {
+        if multipart && f.format == Some("binary") {
+            match obj.get(f.path).and_then(Value::as_str) {
+                Some(v) if v.starts_with('@') => {
+                    let path = &v[1..];
+                    if !std::path::Path::new(path).is_file() {
+                        return Err(Error::usage(format!(
+                            "{what}: cannot read the file `{path}` for `{}`",
+                            f.path
+                        )));
+                    }
+                    continue;
+                }
+                Some(_) => {
+                    return Err(Error::usage(format!(
+                        "{what}: `{}` is a file upload: give it as {}=@path",
+                        f.path, f.path
+                    )))
+                }
+                None => {}
+            }
+        }
         match obj.get(f.path) {
             None if f.required => missing.push(Missing {
                 name: f.path.to_string(),
@@ -443,6 +489,62 @@ fn short(v: &Value) -> String {
     } else {
         s
     }
+}
+
+/// Encodes a JSON object as multipart/form-data: `"@path"` strings are file
+/// parts read from disk, everything else a text part. Returns the
+/// Content-Type (with its boundary) and the bytes.
+pub fn multipart(body: &Value) -> Result<(String, Vec<u8>), Error> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| Error::usage("a multipart body must be an object"))?;
+    let boundary = format!(
+        "clerk-{:016x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+    );
+    let mut out = Vec::new();
+    for (k, v) in obj {
+        out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match v.as_str().and_then(|s| s.strip_prefix('@')) {
+            Some(path) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| Error::usage(format!("cannot read {path}: {e}")))?;
+                let name = std::path::Path::new(path)
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("file");
+                let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+                let mime = match ext.as_str() {
+                    "png" => "image/png",
+                    "jpg" | "jpeg" => "image/jpeg",
+                    "gif" => "image/gif",
+                    "webp" => "image/webp",
+                    "svg" => "image/svg+xml",
+                    _ => "application/octet-stream",
+                };
+                out.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: {mime}\r\n\r\n").as_bytes(),
+                );
+                out.extend_from_slice(&bytes);
+            }
+            None => {
+                let text = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                out.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{k}\"\r\n\r\n{text}")
+                        .as_bytes(),
+                );
+            }
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Ok((format!("multipart/form-data; boundary={boundary}"), out))
 }
 
 impl Request {

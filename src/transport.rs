@@ -110,14 +110,29 @@ fn once(agent: &ureq::Agent, req: &Request, secret: &Secret) -> Result<Response,
         .method(req.method.as_str())
         .uri(&req.url);
     builder = builder.header("Authorization", format!("Bearer {}", secret.expose()));
-    for (k, v) in &req.headers {
+    let multipart = req
+        .headers
+        .iter()
+        .any(|(k, v)| k == "Content-Type" && v.starts_with("multipart/"));
+    let body = match (&req.body, multipart) {
+        (Some(b), true) => {
+            let (ct, bytes) = crate::request::multipart(b).map_err(|error| SendError {
+                error,
+                retryable: false,
+            })?;
+            builder = builder.header("Content-Type", ct);
+            bytes
+        }
+        (Some(b), false) => b.to_string().into_bytes(),
+        (None, _) => Vec::new(),
+    };
+    for (k, v) in req
+        .headers
+        .iter()
+        .filter(|(k, _)| !(multipart && k == "Content-Type"))
+    {
         builder = builder.header(k.as_str(), v.as_str());
     }
-    let body = req
-        .body
-        .as_ref()
-        .map(|b| b.to_string().into_bytes())
-        .unwrap_or_default();
     let http = builder.body(body).map_err(|e| SendError {
         error: Error::usage(format!("bad request: {e}")),
         retryable: false,

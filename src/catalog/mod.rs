@@ -86,6 +86,12 @@ pub struct Param {
     /// The spec's example or default, JSON-encoded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<&'static str>,
+    /// The schema's `format` (`email`, `uri`, `date-time`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<&'static str>,
+    /// The schema's `pattern` (an ECMA regex), shown to users; not enforced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<&'static str>,
 }
 
 /// One field of a request body, flattened: nested fields have dotted paths
@@ -103,6 +109,12 @@ pub struct Field {
     pub description: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<&'static str>,
+    /// The schema's `format`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<&'static str>,
+    /// The schema's `pattern`, shown to users; not enforced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<&'static str>,
 }
 
 /// A request body.
@@ -114,7 +126,12 @@ pub struct Body {
     pub ty: &'static str,
     /// True when fields beyond `fields` are accepted (no `additionalProperties: false`).
     pub open: bool,
+    /// Flattened fields: nested objects as `a.b`, items of object arrays as `a[].b`,
+    /// items of a bulk (array) body as `[].b`.
     pub fields: &'static [Field],
+    /// For a oneOf/anyOf body: the required fields of each alternative; one set must be given.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub required_any: &'static [&'static [&'static str]],
 }
 
 impl Body {

@@ -20,29 +20,35 @@ pub enum ExitCode {
 /// An error with the exit code it maps to. `Display` is the one line shown to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    /// The exit code this error maps to.
     pub code: ExitCode,
+    /// One line for the user; never contains the secret key.
     pub message: String,
 }
 
 impl Error {
+    /// A usage or validation error (exit 2).
     pub fn usage(message: impl Into<String>) -> Error {
         Error {
             code: ExitCode::Usage,
             message: message.into(),
         }
     }
+    /// Refused by a safety rule (exit 3).
     pub fn refused(message: impl Into<String>) -> Error {
         Error {
             code: ExitCode::Refused,
             message: message.into(),
         }
     }
+    /// A network failure or timeout (exit 4).
     pub fn network(message: impl Into<String>) -> Error {
         Error {
             code: ExitCode::Network,
             message: message.into(),
         }
     }
+    /// The API answered with an error status (exit 1).
     pub fn api(message: impl Into<String>) -> Error {
         Error {
             code: ExitCode::Api,
@@ -69,4 +75,5 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

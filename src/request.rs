@@ -17,6 +17,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.clerk.com/v1";
 /// the transport adds it from a [`Secret`] at the last moment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Request {
+    /// HTTP method.
     pub method: Method,
     /// Full URL, query string included.
     pub url: String,
@@ -26,6 +27,7 @@ pub struct Request {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
     #[serde(skip)]
+    /// The operation it was built for (not serialized).
     pub operation: Option<&'static Operation>,
 }
 
@@ -45,11 +47,14 @@ pub struct Inputs {
 /// A required value nobody gave.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Missing {
+    /// Parameter or field name.
     pub name: String,
     /// `path`, `query` or `body`.
     pub location: &'static str,
     #[serde(rename = "type")]
+    /// Its type, as in the catalog.
     pub ty: String,
+    /// Its description, to help whoever supplies it.
     pub description: String,
 }
 
@@ -122,6 +127,21 @@ pub fn base_url(flag: Option<&str>) -> Result<String, Error> {
         ))),
         _ => Err(Error::usage(format!("API URL `{url}` must be https"))),
     }
+}
+
+/// True when the URL's host is 127.0.0.0/8, localhost or `[::1]`.
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let host_port = rest.split('/').next().unwrap_or("");
+    let host = if let Some(h) = host_port.strip_prefix('[') {
+        h.split(']').next().unwrap_or("")
+    } else {
+        host_port
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(host_port)
+    };
+    is_loopback(host)
 }
 
 fn is_loopback(host: &str) -> bool {

@@ -10,7 +10,9 @@ use crate::safety::Secret;
 /// Network settings.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Time allowed to connect.
     pub connect_timeout: Duration,
+    /// Time allowed for the whole exchange.
     pub timeout: Duration,
     /// Retries after the first attempt (idempotent methods only).
     pub retries: u32,
@@ -32,8 +34,11 @@ impl Default for Options {
 /// A response: status, headers, raw body.
 #[derive(Debug, Clone)]
 pub struct Response {
+    /// HTTP status code.
     pub status: u16,
+    /// Response headers, as received.
     pub headers: Vec<(String, String)>,
+    /// Raw body bytes.
     pub body: Vec<u8>,
 }
 
@@ -59,13 +64,17 @@ pub fn send(
     opts: &Options,
     note: &mut dyn FnMut(&str),
 ) -> Result<Response, Error> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+    let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(opts.connect_timeout))
         .timeout_global(Some(opts.timeout))
-        .max_redirects(0)
-        .build()
-        .into();
+        .max_redirects(0);
+    // ureq reads HTTP(S)_PROXY/ALL_PROXY from the environment; a loopback API
+    // (tests, a local proxy of your own) must never be sent through one.
+    if crate::request::is_loopback_url(&req.url) {
+        config = config.proxy(None);
+    }
+    let agent: ureq::Agent = config.build().into();
     let retryable = req.method.is_idempotent();
     let mut attempt = 0u32;
     loop {

@@ -8,10 +8,15 @@ mod names;
 /// HTTP method of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Method {
+    /// `GET`
     Get,
+    /// `POST`
     Post,
+    /// `PUT`
     Put,
+    /// `PATCH`
     Patch,
+    /// `DELETE`
     Delete,
 }
 
@@ -66,22 +71,29 @@ impl Serialize for Method {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ParamIn {
+    /// In the path: `/users/{user_id}`.
     Path,
+    /// In the query string.
     Query,
 }
 
 /// A path or query parameter.
 #[derive(Debug, Serialize)]
 pub struct Param {
+    /// The parameter's name as the spec spells it (`user_id`, `apiKeyID`).
     pub name: &'static str,
     #[serde(rename = "in")]
+    /// Path or query.
     pub location: ParamIn,
+    /// Must be given (always true for path parameters).
     pub required: bool,
     /// `string`, `integer`, `boolean`, `string[]`, ...
     #[serde(rename = "type")]
     pub ty: &'static str,
     #[serde(rename = "enum", skip_serializing_if = "<[_]>::is_empty")]
+    /// Allowed values, if the spec lists them.
     pub enum_values: &'static [&'static str],
+    /// First paragraph of the spec's description.
     pub description: &'static str,
     /// The spec's example or default, JSON-encoded.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,16 +110,24 @@ pub struct Param {
 /// (`settings.max_allowed_memberships`) and a depth > 0.
 #[derive(Debug, Serialize)]
 pub struct Field {
+    /// Dotted path: `name`, `settings.foo`, `mappings[].role_id`, `[].email_address` for bulk bodies.
     pub path: &'static str,
+    /// Nesting depth (0 = top level).
     pub depth: u8,
     #[serde(rename = "type")]
+    /// Short type: `string`, `integer`, `object`, `string[]`, `string | object`.
     pub ty: &'static str,
+    /// Required within its parent object.
     pub required: bool,
+    /// `null` is accepted.
     pub nullable: bool,
     #[serde(rename = "enum", skip_serializing_if = "<[_]>::is_empty")]
+    /// Allowed values, if the spec lists them.
     pub enum_values: &'static [&'static str],
+    /// First paragraph of the spec's description.
     pub description: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The spec's example, JSON-encoded.
     pub example: Option<&'static str>,
     /// The schema's `format`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,9 +140,12 @@ pub struct Field {
 /// A request body.
 #[derive(Debug, Serialize)]
 pub struct Body {
+    /// `application/json` or `multipart/form-data`.
     pub content_type: &'static str,
+    /// The body itself is required.
     pub required: bool,
     #[serde(rename = "type")]
+    /// Short type of the whole body (`object`, `object[]` for bulk endpoints).
     pub ty: &'static str,
     /// True when fields beyond `fields` are accepted (no `additionalProperties: false`).
     pub open: bool,
@@ -149,14 +172,18 @@ impl Body {
 /// A response status with its one-line description.
 #[derive(Debug, Serialize)]
 pub struct Response {
+    /// `200`, `404`, `default`, ...
     pub status: &'static str,
+    /// One line from the spec.
     pub description: &'static str,
 }
 
 /// A tag (a group of endpoints).
 #[derive(Debug, Serialize)]
 pub struct Tag {
+    /// The tag's name (`Users`).
     pub name: &'static str,
+    /// One line from the spec.
     pub description: &'static str,
     /// False for tags that operations use but the spec's `tags:` list omits.
     pub declared: bool,
@@ -168,20 +195,29 @@ pub struct Tag {
 /// One operation (endpoint) of one spec version.
 #[derive(Debug, Serialize)]
 pub struct Operation {
+    /// HTTP method.
     pub method: Method,
     /// Path template without the `/v1` server prefix: `/users/{user_id}`.
     pub path: &'static str,
+    /// The spec's operationId (`BanUser`).
     pub operation_id: &'static str,
+    /// One-line summary.
     pub summary: &'static str,
+    /// Full description (markdown).
     pub description: &'static str,
+    /// Tags the operation belongs to.
     pub tags: &'static [&'static str],
     /// `x-speakeasy-group`
     pub group: Option<&'static str>,
     /// `x-speakeasy-name-override`
     pub name: Option<&'static str>,
+    /// Marked deprecated in the spec.
     pub deprecated: bool,
+    /// Path and query parameters, path ones first in path order.
     pub params: &'static [Param],
+    /// The request body, if the operation takes one.
     pub body: Option<&'static Body>,
+    /// Documented responses.
     pub responses: &'static [Response],
 }
 

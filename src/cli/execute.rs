@@ -82,8 +82,8 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    if decision == Decision::Confirm && !args.yes {
-        confirm(&policy, &req, &secret, class)?;
+    if decision == Decision::Confirm && !args.yes && !policy.interactive {
+        return Err(refuse_without_terminal(&req));
     }
     if args.verbose {
         eprint!("{}", req.display(Some(&secret)));
@@ -98,7 +98,15 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
     let resp = if args.all && op.method == Method::Get && op.param("offset").is_some() {
         fetch_all(op, &bound, &inputs, &secret, &opts, &mut note)?
     } else {
-        transport::send(&req, &secret, &opts, &mut note)?
+        // The library's execute: the same scope rule, then confirmation for writes.
+        crate::execute(
+            &req,
+            &secret,
+            &policy,
+            &mut |r| ask(r, &secret, class),
+            &opts,
+            &mut note,
+        )?
     };
 
     let style = Style {
@@ -272,22 +280,24 @@ fn paging(args: &Args) -> Vec<(String, String)> {
     q
 }
 
-/// Asks before a write; without a terminal, refuses and says what would have been sent.
-fn confirm(policy: &Policy, req: &Request, secret: &Secret, class: Class) -> Result<(), Error> {
-    if !policy.interactive {
-        let body = req
-            .body
-            .as_ref()
-            .map(|b| format!(" with body {b}"))
-            .unwrap_or_default();
-        return Err(Error::refused(format!(
-            "{} {} is a write and there is no terminal to confirm it; rerun with --yes to send it (would send: {} {}{body})",
-            req.method,
-            req.operation.map(|o| o.path).unwrap_or(""),
-            req.method,
-            req.url
-        )));
-    }
+/// A write with no terminal to confirm it and no `--yes`: says what would have been sent.
+fn refuse_without_terminal(req: &Request) -> Error {
+    let body = req
+        .body
+        .as_ref()
+        .map(|b| format!(" with body {b}"))
+        .unwrap_or_default();
+    Error::refused(format!(
+        "{} {} is a write and there is no terminal to confirm it; rerun with --yes to send it (would send: {} {}{body})",
+        req.method,
+        req.operation.map(|o| o.path).unwrap_or(""),
+        req.method,
+        req.url
+    ))
+}
+
+/// Shows the exact request (key masked) and asks; default No.
+fn ask(req: &Request, secret: &Secret, class: Class) -> bool {
     eprintln!();
     eprint!("{}", req.display(Some(secret)));
     let prompt = if class == Class::Destructive {
@@ -296,12 +306,7 @@ fn confirm(policy: &Policy, req: &Request, secret: &Secret, class: Class) -> Res
         "Send it? [y/N] "
     };
     eprint!("{prompt}");
-    let answer = read_line()?;
-    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        Ok(())
-    } else {
-        Err(Error::refused("not confirmed; nothing was sent"))
-    }
+    read_line().is_ok_and(|a| matches!(a.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }
 
 /// `--all`: walk every page (limit 500), progress on stderr, one merged response.

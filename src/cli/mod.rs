@@ -92,7 +92,7 @@ pub struct Args {
     #[arg(long = "file", value_name = "PATH")]
     pub file: Option<String>,
 
-    /// Base URL of the API (default https://api.clerk.com/v1; env CLERK_API_URL).
+    /// Base URL of the API (default `https://api.clerk.com/v1`; env CLERK_API_URL).
     #[arg(long = "api-url", value_name = "URL")]
     pub api_url: Option<String>,
 

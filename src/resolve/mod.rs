@@ -54,6 +54,7 @@ impl Bound {
 #[derive(Debug, Clone, Serialize)]
 pub struct Candidate {
     #[serde(serialize_with = "ser_op")]
+    /// The operation.
     pub operation: &'static Operation,
     /// Final score after reranking (higher is better; comparable within one resolution).
     pub score: f32,
@@ -103,14 +104,17 @@ pub enum Confidence {
 /// The resolver's answer for one prompt.
 #[derive(Debug, Clone, Serialize)]
 pub struct Resolution {
+    /// What to do with the prompt.
     pub mode: Mode,
     /// The spec version used.
     #[serde(serialize_with = "ser_version")]
     pub version: &'static Version,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// For browse mode: all tags or one tag.
     pub browse: Option<Browse>,
     /// Ranked candidates, best first (empty for help and browse).
     pub candidates: Vec<Candidate>,
+    /// How sure the first answer is.
     pub confidence: Confidence,
     /// Notes for the user (version mapping, ignored words, ...).
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -36,17 +36,33 @@ fn source_symbols() -> BTreeSet<String> {
         .collect()
 }
 
-/// The staticlib cargo built next to this test binary (target/<profile>/libclerk.a).
+/// The staticlib next to this test binary (target/<profile>/libclerk.a).
+/// `cargo test` builds the library as an rlib only, so build the archive with
+/// the same cargo and profile (a no-op when it is already current).
 fn staticlib() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
-    let lib = profile_dir.join("libclerk.a");
-    assert!(
-        lib.exists(),
-        "{} not found: the crate's staticlib should be built with the tests",
-        lib.display()
-    );
-    lib
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().unwrap();
+            let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+            let lib = profile_dir.join("libclerk.a");
+            let release = profile_dir.file_name().is_some_and(|n| n == "release");
+            let mut cmd = Command::new(env!("CARGO"));
+            cmd.current_dir(root())
+                .args(["build", "--lib", "--quiet", "--package", "clerk"]);
+            if release {
+                cmd.arg("--release");
+            }
+            let status = cmd.status().expect("run cargo build --lib");
+            assert!(status.success(), "cargo build --lib failed");
+            assert!(
+                lib.exists(),
+                "{} not found after cargo build --lib",
+                lib.display()
+            );
+            lib
+        })
+        .clone()
 }
 
 #[test]

@@ -58,16 +58,7 @@ unsafe fn version_arg(p: *const c_char) -> Result<&'static Version, Value> {
     }
     // SAFETY: forwarded contract.
     let date = unsafe { arg(p, "version") }?;
-    catalog::version(date).ok_or_else(|| {
-        let have: Vec<&str> = catalog::versions().iter().map(|v| v.date).collect();
-        error(
-            "unknown_version",
-            format!(
-                "unknown version `{date}`; embedded versions: {}",
-                have.join(", ")
-            ),
-        )
-    })
+    catalog::version(date).ok_or_else(|| error("unknown_version", catalog::unknown_version(date)))
 }
 
 /// Resolves a prompt. Returns the resolution: `mode`, `version`, `candidates`
@@ -209,9 +200,12 @@ pub unsafe extern "C" fn clerk_build_request(
             .map_err(|e| error(e.kind(), e.message))?;
         let res = crate::resolve::resolve(prompt, Some(v))
             .map_err(|e| error("unknown_version", e.to_string()))?;
-        let best = res
-            .best()
-            .ok_or_else(|| error("not_found", format!("no endpoint matches `{prompt}`")))?;
+        let best = res.best().ok_or_else(|| {
+            error(
+                "not_found",
+                crate::safety::redact(&format!("no endpoint matches `{prompt}`")),
+            )
+        })?;
         let inputs = Inputs {
             base_url: base,
             api_version: res.version.date.to_string(),

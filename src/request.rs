@@ -105,43 +105,54 @@ pub fn base_url(flag: Option<&str>) -> Result<String, Error> {
         .or(env)
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
     let url = url.trim().trim_end_matches('/').to_string();
-    let Some((scheme, rest)) = url.split_once("://") else {
+    if url.contains(['?', '#']) {
         return Err(Error::usage(format!(
-            "API URL `{url}` must start with https://"
+            "API URL `{url}` must not have a query or fragment"
         )));
-    };
-    let host_port = rest.split('/').next().unwrap_or("");
-    let host = if let Some(h) = host_port.strip_prefix('[') {
-        h.split(']').next().unwrap_or("")
-    } else {
-        host_port
-            .rsplit_once(':')
-            .map(|(h, _)| h)
-            .unwrap_or(host_port)
-    };
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" if !host.is_empty() => Ok(url),
-        "http" if is_loopback(host) => Ok(url),
-        "http" => Err(Error::usage(format!(
+    }
+    check_url(&url)?;
+    Ok(url)
+}
+
+/// The host an HTTP client will connect to, parsed the way the client parses
+/// it (so `http://localhost:80@evil.com` is `evil.com`, not localhost).
+fn url_host(url: &str) -> Option<(String, String)> {
+    let uri: ureq::http::Uri = url.parse().ok()?;
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    let host = uri
+        .host()?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    Some((scheme, host))
+}
+
+/// The rule every request URL must pass: https to a named host, or plain http
+/// to a loopback host; never credentials in the URL. Checked when the base URL
+/// is chosen and again by the transport before anything is sent.
+pub fn check_url(url: &str) -> Result<(), Error> {
+    let authority = url
+        .split_once("://")
+        .map(|(_, r)| r.split('/').next().unwrap_or(""))
+        .unwrap_or("");
+    if authority.contains('@') {
+        return Err(Error::usage(format!(
+            "API URL `{url}` must not contain credentials (`user@host`)"
+        )));
+    }
+    match url_host(url) {
+        Some((scheme, host)) if scheme == "https" && !host.is_empty() => Ok(()),
+        Some((scheme, host)) if scheme == "http" && is_loopback(&host) => Ok(()),
+        Some((scheme, _)) if scheme == "http" => Err(Error::usage(format!(
             "API URL `{url}`: plain http is only allowed for loopback hosts (127.0.0.1, localhost, [::1]); use https"
         ))),
-        _ => Err(Error::usage(format!("API URL `{url}` must be https"))),
+        _ => Err(Error::usage(format!("API URL `{url}` must be an https:// URL"))),
     }
 }
 
-/// True when the URL's host is 127.0.0.0/8, localhost or `[::1]`.
+/// True when the URL's host (as the client parses it) is 127.0.0.0/8, localhost or `[::1]`.
 pub fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let host_port = rest.split('/').next().unwrap_or("");
-    let host = if let Some(h) = host_port.strip_prefix('[') {
-        h.split(']').next().unwrap_or("")
-    } else {
-        host_port
-            .rsplit_once(':')
-            .map(|(h, _)| h)
-            .unwrap_or(host_port)
-    };
-    is_loopback(host)
+    url_host(url).is_some_and(|(_, h)| is_loopback(&h))
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -297,7 +308,7 @@ pub fn build(
                 && !schema.required
                 && !schema.fields.iter().any(|f| f.required && f.depth == 0)
             {
-                // Nothing to say: send no body rather than `{}` (some endpoints have optional bodies).
+                // Nothing to say: GET and DELETE send no body; writes send `{}`.
                 (op.method != Method::Get && op.method != Method::Delete).then_some(value)
             } else {
                 Some(value)
@@ -736,6 +747,10 @@ mod tests {
         assert!(base_url(Some("http://[::1]:80")).is_ok());
         assert!(base_url(Some("http://api.clerk.com/v1")).is_err());
         assert!(base_url(Some("http://127.0.0.1.evil.com")).is_err());
+        assert!(base_url(Some("http://localhost:80@evil.com/v1")).is_err());
+        assert!(base_url(Some("https://user:pw@api.clerk.com/v1")).is_err());
+        assert!(base_url(Some("http://127.0.0.1:80/?x=@evil")).is_err());
+        assert!(!is_loopback_url("http://localhost:80@evil.com/v1"));
         assert!(base_url(Some("ftp://x")).is_err());
     }
 

@@ -53,6 +53,13 @@ impl Secret {
     }
 }
 
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret::new(s.trim()))
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secret({})", self.masked())
@@ -65,12 +72,36 @@ impl fmt::Display for Secret {
     }
 }
 
+/// Masks anything that looks like a Clerk secret key (`sk_live_…`, `sk_test_…`)
+/// or a bearer token in text that is about to be shown, e.g. a pasted curl
+/// line echoed in an error message.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut after_bearer = false;
+    for (i, piece) in text.split_inclusive(char::is_whitespace).enumerate() {
+        let word = piece.trim_end();
+        let tail = &piece[word.len()..];
+        let bare = word.trim_matches(|c: char| c == '\'' || c == '"');
+        let secretish = bare.starts_with("sk_live_")
+            || bare.starts_with("sk_test_")
+            || (after_bearer && bare.len() > 8);
+        if secretish && !bare.is_empty() {
+            out.push_str(&word.replace(bare, &Secret::new(bare).masked()));
+        } else {
+            out.push_str(word);
+        }
+        out.push_str(tail);
+        after_bearer = word.eq_ignore_ascii_case("bearer") || (i > 0 && word.ends_with("Bearer"));
+    }
+    out
+}
+
 /// Finds the secret key: the flag, else `CLERK_SECRET_KEY`, else `.env.local`,
 /// then `.env` in `dir`. Dotenv files are read as plain `KEY=value` data
 /// (optional `export `, quotes stripped, `#` comments); nothing is executed.
-pub fn load_secret(flag: Option<&str>, dir: &Path) -> Option<Secret> {
-    if let Some(k) = flag.filter(|k| !k.trim().is_empty()) {
-        return Some(Secret::new(k.trim()));
+pub fn load_secret(flag: Option<&Secret>, dir: &Path) -> Option<Secret> {
+    if let Some(k) = flag.filter(|k| !k.expose().is_empty()) {
+        return Some(k.clone());
     }
     if let Ok(k) = std::env::var("CLERK_SECRET_KEY") {
         if !k.trim().is_empty() {
@@ -413,6 +444,20 @@ mod tests {
         let s = Secret::new("sk_test_SUPERSECRETabcd1234");
         assert_eq!(s.masked(), "sk_test_…1234");
         assert!(!format!("{s:?} {s}").contains("SUPERSECRET"));
+    }
+
+    #[test]
+    fn redaction_masks_pasted_keys() {
+        let r = redact("curl -H 'Authorization: Bearer sk_live_ABCDEFGHIJKLMNOP1234' /v1/userz");
+        assert!(
+            !r.contains("ABCDEFGHIJKLMNOP")
+                && r.contains("sk_live_…1234")
+                && r.contains("/v1/userz"),
+            "{r}"
+        );
+        let r = redact("-H \"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig\"");
+        assert!(!r.contains("payload"), "{r}");
+        assert_eq!(redact("get user john_doe"), "get user john_doe");
     }
 
     #[test]

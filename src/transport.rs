@@ -75,6 +75,8 @@ pub fn send(
         config = config.proxy(None);
     }
     let agent: ureq::Agent = config.build().into();
+    // The same URL rule as at build time, so library callers cannot skip it.
+    crate::request::check_url(&req.url)?;
     let retryable = req.method.is_idempotent();
     let mut attempt = 0u32;
     loop {

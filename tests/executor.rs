@@ -425,6 +425,15 @@ fn key_from_dotenv_file_is_read_as_data() {
 }
 
 #[test]
+fn a_pasted_key_is_never_echoed() {
+    let stub = Stub::ok("{}");
+    let pasted = format!("curl -H 'Authorization: Bearer {KEY}' https://api.clerk.com/v1/userz");
+    let (code, out, err) = run(clerk(&stub, "").args([pasted.as_str(), "--json"]));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(stub.requests().is_empty());
+}
+
+#[test]
 fn plain_http_only_for_loopback() {
     let mut c = Command::cargo_bin("clerk").unwrap();
     c.env("CLERK_API_URL", "http://api.example.com/v1")
@@ -433,6 +442,13 @@ fn plain_http_only_for_loopback() {
     let (code, _, err) = run(c.args(["GET", "/users"]));
     assert_eq!(code, 2);
     assert!(err.contains("loopback"), "{err}");
+    // The host is what the client would connect to, not what precedes an `@`.
+    let mut c = Command::cargo_bin("clerk").unwrap();
+    c.env("CLERK_API_URL", "http://localhost:80@evil.example/v1")
+        .env("CLERK_SECRET_KEY", KEY)
+        .current_dir(scratch(None));
+    let (code, _, err) = run(c.args(["GET", "/users"]));
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]

@@ -265,3 +265,28 @@ fn odd_and_huge_input_never_panics() {
         let _ = resolve(p, None);
     }
 }
+
+#[test]
+fn path_like_words_in_plain_language_are_not_endpoints() {
+    let r = resolve("set after sign in url to /dashboard for user_1", None).unwrap();
+    assert!(!r.candidates.is_empty(), "{:?}", r.notes);
+    let r = resolve("allowlist https://clerk.acme.com/cb", None).unwrap();
+    assert!(!r.candidates.is_empty(), "{:?}", r.notes);
+    // With a method it is an endpoint, and an unknown one is reported.
+    let r = resolve("GET /dashboard", None).unwrap();
+    assert!(r.candidates.is_empty() && !r.notes.is_empty());
+}
+
+#[test]
+fn quoted_item_values_keep_their_spaces() {
+    let r = resolve(
+        "POST /organizations name='Acme Inc' public_metadata:='{\"plan\": \"pro\"}'",
+        None,
+    )
+    .unwrap();
+    let b = &r.best().unwrap().bound;
+    assert_eq!(b.body["name"], "Acme Inc");
+    assert_eq!(b.body["public_metadata"]["plan"], "pro");
+    let r = resolve("create org name='Acme Inc'", None).unwrap();
+    assert_eq!(r.best().unwrap().bound.body["name"], "Acme Inc");
+}

@@ -61,7 +61,25 @@ const PIECES: &[&str] = &[
     "lift",
     "the",
     "ban",
+    "a😘ed",
+    "堠ing",
+    "😘😘ing",
 ];
+
+/// Inputs that once broke an assumption (multi-byte characters at suffix cuts).
+#[test]
+fn known_tricky_prompts() {
+    for p in [
+        "a😘ed",
+        "堠ing",
+        "user 😘😘ed",
+        "ban 堠堠ing user_1",
+        "ééing",
+        "éed",
+    ] {
+        let _ = resolve(p, None);
+    }
+}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, .. ProptestConfig::default() })]

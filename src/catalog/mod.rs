@@ -336,6 +336,15 @@ pub fn latest() -> &'static Version {
         .expect("build.rs embeds at least one version")
 }
 
+/// "unknown version `X`; embedded versions: ...", the one wording every caller uses.
+pub fn unknown_version(date: &str) -> String {
+    let have: Vec<&str> = VERSIONS.iter().map(|v| v.date).collect();
+    format!(
+        "unknown version `{date}`; embedded versions: {}",
+        have.join(", ")
+    )
+}
+
 /// A version by its date.
 pub fn version(date: &str) -> Option<&'static Version> {
     VERSIONS.iter().find(|v| v.date == date)

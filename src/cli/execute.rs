@@ -47,7 +47,7 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
     };
 
     let secret = safety::load_secret(
-        args.secret_key.as_deref(),
+        args.secret_key.as_ref(),
         &std::env::current_dir().unwrap_or_default(),
     );
     let class = safety::classify(op);
@@ -200,6 +200,13 @@ fn ask_missing(
     op: &crate::catalog::Operation,
     bound: &mut Bound,
 ) -> Result<(), Error> {
+    // A choice between alternative field sets cannot be typed as one value.
+    if let Some(m) = missing.iter().find(|m| m.name.contains(" or ")) {
+        return Err(Error::usage(format!(
+            "{} {} needs {} in the body (use -d or key=value items); nothing was sent",
+            op.method, op.path, m.name
+        )));
+    }
     eprintln!("{} {} needs:", op.method, op.path);
     for m in missing {
         let desc = if m.description.is_empty() {
@@ -222,7 +229,7 @@ fn ask_missing(
                     .iter()
                     .find(|p| p.name == m.name && p.location == ParamIn::Path)
                 {
-                    bound.path.push((p.name, v));
+                    bound.set_path(p.name, v);
                 }
             }
             "query" => bound.query.push((m.name.clone(), v)),
@@ -253,7 +260,7 @@ fn body_input(args: &Args, takes_body: bool) -> Result<Option<Value>, Error> {
             std::fs::read_to_string(f).map_err(|e| Error::usage(format!("cannot read {f}: {e}")))?
         };
         Some(("--file", text))
-    } else if takes_body && !std::io::stdin().is_terminal() {
+    } else if takes_body && stdin_is_piped() {
         let mut s = String::new();
         // A closed or empty stdin simply means no body.
         let _ = std::io::stdin().read_to_string(&mut s);
@@ -266,6 +273,21 @@ fn body_input(args: &Args, takes_body: bool) -> Result<Option<Value>, Error> {
         Some((from, t)) => serde_json::from_str(&t)
             .map(Some)
             .map_err(|e| Error::usage(format!("the body from {from} is not valid JSON: {e}"))),
+    }
+}
+
+/// Stdin is a pipe or a file (`cmd | clerk ...`, `clerk ... < body.json`), not a
+/// terminal, /dev/null or a closed descriptor: only then is it read for a body.
+fn stdin_is_piped() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata("/dev/stdin")
+            .is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_file())
+    }
+    #[cfg(not(unix))]
+    {
+        !std::io::stdin().is_terminal()
     }
 }
 

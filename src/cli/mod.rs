@@ -98,7 +98,7 @@ pub struct Args {
 
     /// Secret key (default: env CLERK_SECRET_KEY, then .env.local/.env).
     #[arg(long = "secret-key", value_name = "KEY")]
-    pub secret_key: Option<String>,
+    pub secret_key: Option<crate::safety::Secret>,
 
     /// Show the response status and headers.
     #[arg(short = 'i', long)]
@@ -165,7 +165,7 @@ pub fn main() -> i32 {
 
 /// Runs one invocation.
 pub fn run(args: &Args) -> Result<ExitCode, Error> {
-    let mut prompt = args.prompt.join(" ");
+    let mut prompt = join_prompt(&args.prompt);
     if args.help {
         // `clerk -h` is help; `clerk GET /users -h` is detail.
         prompt.push_str(" --help");
@@ -211,6 +211,35 @@ fn flush(out: Vec<u8>) -> Result<ExitCode, Error> {
     Ok(ExitCode::Ok)
 }
 
+/// Joins the prompt's arguments. An argument the shell kept whole that holds
+/// white space is re-quoted, so `name="Acme Inc"` stays one value; plain
+/// words and a whole prompt in one argument join as they are.
+pub fn join_prompt(args: &[String]) -> String {
+    let item = |a: &str| {
+        let key_end = a
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(0);
+        if key_end == 0 {
+            return None;
+        }
+        ["==", ":=", "="]
+            .iter()
+            .find(|op| a[key_end..].starts_with(*op))
+            .map(|op| key_end + op.len())
+    };
+    args.iter()
+        .map(|a| match item(a) {
+            Some(split) if a.contains(char::is_whitespace) => {
+                let value = &a[split..];
+                let q = if value.contains('\'') { '"' } else { '\'' };
+                format!("{}{q}{value}{q}", &a[..split])
+            }
+            _ => a.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn io_err(e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         // `clerk tags | head` is fine.
@@ -221,16 +250,14 @@ fn io_err(e: std::io::Error) -> Error {
 
 /// Selects a version by date, or fails with the list of embedded ones.
 pub fn select_version(date: &str) -> Result<&'static Version, Error> {
-    catalog::version(date.trim()).ok_or_else(|| {
-        let have: Vec<&str> = catalog::versions().iter().map(|v| v.date).collect();
-        Error::usage(format!(
-            "unknown version `{date}`; embedded versions: {}",
-            have.join(", ")
-        ))
-    })
+    catalog::version(date.trim()).ok_or_else(|| Error::usage(catalog::unknown_version(date)))
 }
 
 fn no_match(res: &Resolution, prompt: &str) -> Error {
-    let hint = resolve::nearest_hint(res.version, prompt);
-    Error::usage(format!("no endpoint matches `{}`{hint}", prompt.trim()))
+    let hint = resolve::nearest_hint(res, prompt);
+    // The prompt may be a pasted curl line with a key in it: never echo one.
+    Error::usage(crate::safety::redact(&format!(
+        "no endpoint matches `{}`{hint}",
+        prompt.trim()
+    )))
 }

@@ -49,6 +49,14 @@ pub fn body(out: &mut dyn Write, resp: &Response, style: Style) -> io::Result<()
     }
 }
 
+/// Text from the API, made safe for a terminal: control characters (escape
+/// sequences included) become spaces.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// Clerk's `{"errors":[{"message","long_message","code"}]}` as lines, else the body.
 pub fn error_lines(resp: &Response) -> Vec<String> {
     let json: Option<Value> = serde_json::from_slice(&resp.body).ok();
@@ -65,10 +73,10 @@ pub fn error_lines(resp: &Response) -> Vec<String> {
                 .get("long_message")
                 .and_then(Value::as_str)
                 .filter(|l| *l != msg);
-            out.push(match long {
+            out.push(printable(&match long {
                 Some(l) => format!("{code}: {msg} ({l})"),
                 None => format!("{code}: {msg}"),
-            });
+            }));
         }
     }
     if out.is_empty() {
@@ -77,7 +85,7 @@ pub fn error_lines(resp: &Response) -> Vec<String> {
         out.push(if text.is_empty() {
             "(empty body)".to_string()
         } else {
-            crate::render::truncate(text, 300)
+            printable(&crate::render::truncate(text, 300))
         });
     }
     out
@@ -140,7 +148,11 @@ fn list_table(json: &Value) -> Option<String> {
                 .and_then(Value::as_i64)
                 .map(date_of)
                 .unwrap_or_default();
-            (id, crate::render::truncate(&label(i), 48), created)
+            (
+                printable(&id),
+                printable(&crate::render::truncate(&label(i), 48)),
+                created,
+            )
         })
         .collect();
     let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(2).max(2);

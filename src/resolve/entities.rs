@@ -138,6 +138,7 @@ pub fn split(prompt: &str) -> Vec<(String, bool)> {
 }
 
 /// Classifies the tokens of a prompt.
+#[cfg(test)]
 pub fn tokens(prompt: &str, lex: &Lexicon) -> Vec<Token> {
     split(prompt)
         .into_iter()
@@ -145,7 +146,8 @@ pub fn tokens(prompt: &str, lex: &Lexicon) -> Vec<Token> {
         .collect()
 }
 
-fn classify(raw: String, quoted: bool, lex: &Lexicon) -> Token {
+/// Classifies one raw token (from [`split`]; `quoted` when it was in quotes).
+pub fn classify(raw: String, quoted: bool, lex: &Lexicon) -> Token {
     if quoted {
         let norm = raw.to_lowercase();
         return Token {

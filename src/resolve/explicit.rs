@@ -26,7 +26,11 @@ pub enum Miss {
         have: Vec<Method>,
     },
     /// No such path in any embedded version.
-    UnknownPath(String),
+    UnknownPath {
+        path: String,
+        /// The prompt named a method or was a curl line: it was meant as an endpoint.
+        named: bool,
+    },
 }
 
 /// Path parameter values by name, as typed.
@@ -98,7 +102,12 @@ pub fn find(tokens: &[String], version: &'static Version) -> Result<Option<Expli
                     op.display()
                 )),
             ),
-            None => return Err(Miss::UnknownPath(path)),
+            None => {
+                return Err(Miss::UnknownPath {
+                    path,
+                    named: method.is_some() || curl,
+                })
+            }
         },
     };
     let methods: Vec<Method> = version
@@ -152,9 +161,10 @@ pub fn find(tokens: &[String], version: &'static Version) -> Result<Option<Expli
 fn is_api_url(t: &str) -> bool {
     let rest = t.split_once("://").map(|(_, r)| r).unwrap_or(t);
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    host.contains("clerk") && !host.starts_with("accounts.")
-        || path.starts_with("v1/")
-        || path == "v1"
+    // api.clerk.com (or a staging api.*clerk* host); `clerk.<domain>` is a
+    // Frontend API host, a value rather than an endpoint.
+    let host = host.to_ascii_lowercase();
+    (host.starts_with("api.") && host.contains("clerk")) || path.starts_with("v1/") || path == "v1"
 }
 
 fn looks_like_path(t: &str) -> bool {
@@ -188,22 +198,29 @@ pub fn split_url(raw: &str) -> (String, Vec<(String, String)>) {
         .filter(|kv| !kv.is_empty())
         .map(|kv| {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (percent_decode(k), percent_decode(v))
+            (percent_decode(k, true), percent_decode(v, true))
         })
         .collect();
     (path, query)
 }
 
-fn percent_decode(s: &str) -> String {
+/// Decodes `%XX` (two hex digits, nothing else); `+` is a space only in query strings.
+fn percent_decode(s: &str, query: bool) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         match b[i] {
             b'%' if i + 2 < b.len() => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = (b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit())
+                    .then(|| {
+                        u8::from_str_radix(
+                            std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("00"),
+                            16,
+                        )
+                        .ok()
+                    })
+                    .flatten();
                 match hex {
                     Some(v) => {
                         out.push(v);
@@ -213,7 +230,7 @@ fn percent_decode(s: &str) -> String {
                     None => out.push(b'%'),
                 }
             }
-            b'+' => out.push(b' '),
+            b'+' if query => out.push(b' '),
             c => out.push(c),
         }
         i += 1;
@@ -247,7 +264,7 @@ pub fn match_template(
                     }
                     literal += 1;
                 } else {
-                    values.push((t[1..t.len() - 1].to_string(), percent_decode(s)));
+                    values.push((t[1..t.len() - 1].to_string(), percent_decode(s, false)));
                 }
             } else if t == s {
                 literal += 1;
@@ -291,12 +308,11 @@ fn other_version(
                     .find(|o| o.group == Some(g) && o.name == Some(n) && o.method == op.method)
             });
             if let Some(eq) = eq {
-                // Rebind values by position of path parameters.
-                let names: Vec<&str> = eq.path_params().map(|p| p.name).collect();
+                // Values go to parameters of the same name only: never by position, so a
+                // renamed parameter is asked for rather than filled with the wrong ID.
                 let values = values
                     .into_iter()
-                    .zip(names)
-                    .map(|((_, v), n)| (n.to_string(), v))
+                    .filter(|(n, _)| eq.path_params().any(|p| p.name == n))
                     .collect();
                 return Some((eq, values, other.date));
             }

@@ -41,6 +41,14 @@ pub struct Bound {
 }
 
 impl Bound {
+    /// Sets a path parameter, replacing an earlier value.
+    pub fn set_path(&mut self, name: &'static str, value: String) {
+        match self.path.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.path.push((name, value)),
+        }
+    }
+
     /// The value of a path parameter, if bound.
     pub fn path_value(&self, name: &str) -> Option<&str> {
         self.path
@@ -142,14 +150,7 @@ pub enum ResolveError {
 impl std::fmt::Display for ResolveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ResolveError::UnknownVersion(v) => {
-                let have: Vec<&str> = crate::catalog::versions().iter().map(|v| v.date).collect();
-                write!(
-                    f,
-                    "unknown version `{v}`; embedded versions: {}",
-                    have.join(", ")
-                )
-            }
+            ResolveError::UnknownVersion(v) => f.write_str(&crate::catalog::unknown_version(v)),
         }
     }
 }
@@ -293,11 +294,12 @@ pub fn resolve(
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| !used.contains(i))
-                .map(|(_, (t, q))| {
-                    entities::tokens(&if *q { format!("{t:?}") } else { t.clone() }, lex).remove(0)
-                })
+                .map(|(_, (t, q))| entities::classify(t.clone(), *q, lex))
                 .collect();
-            add_items(e.operation, &rest, &mut bound);
+            let mut flags = vec![false; rest.len()];
+            let mut body = std::mem::take(&mut bound.body);
+            rank::bind_items(e.operation, &rest, &mut flags, &mut bound, &mut body);
+            bound.body = body;
             let mode = if detail { Mode::Detail } else { Mode::Execute };
             notes.extend(e.notes);
             let missing = e
@@ -323,6 +325,9 @@ pub fn resolve(
             });
         }
         Ok(None) => {}
+        // A path-like word in plain language ("set the redirect to /dashboard"):
+        // not an endpoint, so rank the prompt as words.
+        Err(explicit::Miss::UnknownPath { named: false, .. }) => {}
         Err(miss) => {
             let mut r = empty(if detail { Mode::Detail } else { Mode::Execute });
             r.notes.push(match miss {
@@ -330,8 +335,11 @@ pub fn resolve(
                     let have: Vec<&str> = have.iter().map(|m| m.as_str()).collect();
                     format!("{path} has no {method} (it has {})", have.join(", "))
                 }
-                explicit::Miss::UnknownPath(p) => {
-                    format!("no endpoint has the path {p} in version {}", version.date)
+                explicit::Miss::UnknownPath { path, .. } => {
+                    format!(
+                        "no endpoint has the path {path} in version {}",
+                        version.date
+                    )
                 }
             });
             return Ok(r);
@@ -355,13 +363,12 @@ pub fn resolve(
             return Ok(r);
         }
     }
-    let tokens = entities::tokens(
-        &raw.iter()
-            .map(|(t, q)| if *q { format!("{t:?}") } else { t.clone() })
-            .collect::<Vec<_>>()
-            .join(" "),
-        lex,
-    );
+    // Classified once, from the raw tokens: re-joining and re-splitting would cut
+    // quoted values with spaces (`name='Acme Inc'`).
+    let tokens: Vec<entities::Token> = raw
+        .iter()
+        .map(|(t, q)| entities::classify(t.clone(), *q, lex))
+        .collect();
     let browse_cue = plain.iter().any(|w| BROWSE_CUES.contains(&w.as_str()))
         || joined.contains("what can i do with")
         || joined.contains("what can you do with");
@@ -441,45 +448,6 @@ fn looks_like_date(s: &str) -> bool {
     b.len() == 10 && b[4] == b'-' && b[7] == b'-'
 }
 
-/// `key=value`, `key:=json` and `key==value` items typed after an explicit endpoint.
-fn add_items(op: &'static Operation, tokens: &[entities::Token], bound: &mut Bound) {
-    for t in tokens {
-        let entities::Kind::Item { key, op: item_op } = &t.kind else {
-            continue;
-        };
-        if let Some(p) = op.params.iter().find(|p| p.name == key.as_str()) {
-            match p.location {
-                crate::catalog::ParamIn::Path => bound.path.push((p.name, t.text.clone())),
-                crate::catalog::ParamIn::Query => {
-                    bound.query.push((p.name.to_string(), t.text.clone()))
-                }
-            }
-            continue;
-        }
-        match item_op {
-            entities::ItemOp::Query => bound.query.push((key.clone(), t.text.clone())),
-            entities::ItemOp::Json => {
-                let v = serde_json::from_str(&t.text).unwrap_or(Value::String(t.text.clone()));
-                bound.body.insert(key.clone(), v);
-            }
-            entities::ItemOp::Eq => {
-                let field_ty = op.body.and_then(|b| b.field(key)).map(|f| f.ty);
-                let v = match field_ty {
-                    Some("integer" | "number" | "boolean") => {
-                        serde_json::from_str(&t.text).unwrap_or(Value::String(t.text.clone()))
-                    }
-                    _ => Value::String(t.text.clone()),
-                };
-                if op.body.is_some() {
-                    bound.body.insert(key.clone(), v);
-                } else {
-                    bound.query.push((key.clone(), t.text.clone()));
-                }
-            }
-        }
-    }
-}
-
 /// High when the winner is clear; low when the first two are close, or
 /// differ in method with a write on top.
 fn confidence(c: &[Candidate]) -> Confidence {
@@ -502,12 +470,12 @@ fn confidence(c: &[Candidate]) -> Confidence {
     }
 }
 
-/// A `; did you mean ...` hint naming the nearest tag or endpoint, or "".
-pub fn nearest_hint(version: &'static Version, prompt: &str) -> String {
-    if let Ok(r) = resolve(prompt, Some(version)) {
-        if let Some(n) = r.notes.first() {
-            return format!(" ({n})");
-        }
+/// A hint for a prompt nothing matched: the resolver's own note (e.g. which
+/// methods a path has), else the nearest tag.
+pub fn nearest_hint(res: &Resolution, prompt: &str) -> String {
+    let version = res.version;
+    if let Some(n) = res.notes.first() {
+        return format!(" ({n})");
     }
     // The closest tag by shared letters.
     let key = crate::catalog::tag_key(prompt);

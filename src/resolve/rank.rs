@@ -44,12 +44,16 @@ const QUESTION_WORDS: &[&str] = &["what", "which", "who", "describe"];
 /// ("remove password ... so they can only use magic links").
 const CLAUSE_BREAKS: &[&str] = &["so", "because", "since", "cause"];
 
-/// The base verb of a gerund ("creating" -> "create", "banning" -> "ban").
-fn gerund_base(w: &str, lex: &Lexicon) -> Option<String> {
-    let stem = w.strip_suffix("ing")?;
-    let b = stem.as_bytes();
-    let undoubled =
-        (b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2]).then(|| &stem[..stem.len() - 1]);
+/// The base verb behind an inflected form: `"creating"` with suffix `"ing"` ->
+/// create; `"banned"` with `"ed"` -> ban. Only bases the lexicon knows as verbs.
+fn verb_base(w: &str, suffix: &str, lex: &Lexicon) -> Option<String> {
+    let stem = w.strip_suffix(suffix)?;
+    let mut chars = stem.chars().rev();
+    // "banned" -> "ban": drop a doubled final letter (compare chars, not bytes).
+    let undoubled = match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a == b => Some(&stem[..stem.len() - a.len_utf8()]),
+        _ => None,
+    };
     [
         Some(stem.to_string()),
         Some(format!("{stem}e")),
@@ -60,20 +64,14 @@ fn gerund_base(w: &str, lex: &Lexicon) -> Option<String> {
     .find(|c| lex.methods.contains_key(c))
 }
 
+/// The base verb of a gerund ("creating" -> "create", "banning" -> "ban").
+fn gerund_base(w: &str, lex: &Lexicon) -> Option<String> {
+    verb_base(w, "ing", lex)
+}
+
 /// The base verb of a participle used as a state ("locked" -> "lock", "banned" -> "ban").
 fn participle_base(w: &str, lex: &Lexicon) -> Option<String> {
-    let stem = w.strip_suffix("ed")?;
-    let b = stem.as_bytes();
-    let undoubled =
-        (b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2]).then(|| &stem[..stem.len() - 1]);
-    [
-        Some(stem.to_string()),
-        Some(format!("{stem}e")),
-        undoubled.map(str::to_string),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|c| lex.methods.contains_key(c))
+    verb_base(w, "ed", lex)
 }
 
 /// Analyses classified tokens. `skip` holds token indices already consumed (mode cues).
@@ -633,33 +631,7 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
     let mut body = Map::new();
 
     // Explicit items first.
-    for (i, t) in toks.iter().enumerate() {
-        let Kind::Item { key, op: item_op } = &t.kind else {
-            continue;
-        };
-        used[i] = true;
-        if let Some(p) = op.params.iter().find(|p| p.name == key.as_str()) {
-            match p.location {
-                ParamIn::Path => bound.path.push((p.name, t.text.clone())),
-                ParamIn::Query => bound.query.push((p.name.to_string(), t.text.clone())),
-            }
-            continue;
-        }
-        match item_op {
-            ItemOp::Query => bound.query.push((key.clone(), t.text.clone())),
-            ItemOp::Json => {
-                let v = serde_json::from_str(&t.text).unwrap_or(Value::String(t.text.clone()));
-                body.insert(key.clone(), v);
-            }
-            ItemOp::Eq => {
-                if op.body.is_some() {
-                    body.insert(key.clone(), typed_field(op, key, &t.text));
-                } else {
-                    bound.query.push((key.clone(), t.text.clone()));
-                }
-            }
-        }
-    }
+    bind_items(op, toks, &mut used, &mut bound, &mut body);
 
     // Clerk IDs: path parameters, then query parameters, then body fields.
     for p in op.path_params() {
@@ -832,6 +804,42 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
     bound.body = body;
     b.bound = bound;
     b
+}
+
+/// `key=value`, `key:=json` and `key==value` items: a parameter of that name
+/// takes the value; otherwise `:=` is a typed body field, `==` a query value,
+/// and `=` a body field (typed per the schema) or, without a body, a query value.
+pub(super) fn bind_items(
+    op: &'static Operation,
+    toks: &[Token],
+    used: &mut [bool],
+    bound: &mut Bound,
+    body: &mut Map<String, Value>,
+) {
+    for (i, t) in toks.iter().enumerate() {
+        let Kind::Item { key, op: item_op } = &t.kind else {
+            continue;
+        };
+        used[i] = true;
+        if let Some(p) = op.params.iter().find(|p| p.name == key.as_str()) {
+            match p.location {
+                ParamIn::Path => bound.set_path(p.name, t.text.clone()),
+                ParamIn::Query => bound.query.push((p.name.to_string(), t.text.clone())),
+            }
+            continue;
+        }
+        match item_op {
+            ItemOp::Query => bound.query.push((key.clone(), t.text.clone())),
+            ItemOp::Json => {
+                let v = serde_json::from_str(&t.text).unwrap_or(Value::String(t.text.clone()));
+                body.insert(key.clone(), v);
+            }
+            ItemOp::Eq if op.body.is_some() => {
+                body.insert(key.clone(), typed_field(op, key, &t.text));
+            }
+            ItemOp::Eq => bound.query.push((key.clone(), t.text.clone())),
+        }
+    }
 }
 
 fn enum_match<'e>(values: &'e [&'e str], word: &str) -> Option<&'e str> {

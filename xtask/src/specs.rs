@@ -324,6 +324,10 @@ fn check_refs(root: &Value, v: &Value, dangling: &mut Vec<String>) {
 }
 
 fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), String> {
+    // Unchanged content keeps its timestamp, so build.rs does not rerun for nothing.
+    if fs::read(dest).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
     let tmp = dest.with_extension("tmp");
     fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
     fs::rename(&tmp, dest).map_err(|e| format!("{}: {e}", dest.display()))

@@ -190,6 +190,20 @@ pub fn run(args: &Args) -> Result<ExitCode, Error> {
         Mode::Browse => render::browse(&mut out, &res, args.json).map_err(io_err)?,
         Mode::Detail => {
             let best = res.best().ok_or_else(|| no_match(&res, &prompt))?;
+            if res.confidence == resolve::Confidence::Low {
+                let others: Vec<String> = res
+                    .candidates
+                    .iter()
+                    .skip(1)
+                    .take(2)
+                    .map(|c| c.operation.display())
+                    .collect();
+                eprintln!(
+                    "note: showing {}; did you mean {}?",
+                    best.operation.display(),
+                    others.join(" or ")
+                );
+            }
             render::detail(&mut out, res.version, best.operation, args.json).map_err(io_err)?;
         }
         Mode::Execute => {

@@ -21,44 +21,118 @@ pub struct Lexicon {
     pub count: StaticSet,
 }
 
-/// A map over a slice sorted by key (binary search).
-pub struct StaticMap<V: 'static>(&'static [(&'static str, V)]);
+/// Where each first byte's keys start and end in a sorted key list.
+type Buckets = [(u16, u16); 256];
+
+/// Computes [`Buckets`] at compile time from sorted keys.
+const fn buckets(first_bytes: &[u8]) -> Buckets {
+    let mut out = [(0u16, 0u16); 256];
+    let mut i = 0;
+    while i < first_bytes.len() {
+        let b = first_bytes[i] as usize;
+        if out[b].1 == 0 {
+            out[b].0 = i as u16;
+        }
+        out[b].1 = i as u16 + 1;
+        i += 1;
+    }
+    out
+}
+
+/// The first bytes of a list of keys (const: feeds [`buckets`]).
+macro_rules! first_bytes {
+    ($items:expr, $key:expr) => {{
+        const N: usize = $items.len();
+        let mut out = [0u8; N];
+        let mut i = 0;
+        while i < N {
+            let k: &str = $key(&$items[i]);
+            out[i] = if k.is_empty() { 0 } else { k.as_bytes()[0] };
+            i += 1;
+        }
+        out
+    }};
+}
+
+/// A map over a slice sorted by key: the first byte picks a small range, a
+/// binary search finishes (no hashing, nothing built at start-up).
+pub struct StaticMap<V: 'static> {
+    items: &'static [(&'static str, V)],
+    buckets: Buckets,
+}
 
 impl<V: Copy> StaticMap<V> {
     pub fn get(&self, key: &str) -> Option<V> {
-        self.0
+        let (lo, hi) = self.buckets[*key.as_bytes().first()? as usize];
+        let range = &self.items[lo as usize..hi as usize];
+        range
             .binary_search_by(|(k, _)| (*k).cmp(key))
             .ok()
-            .map(|i| self.0[i].1)
+            .map(|i| range[i].1)
     }
     pub fn contains_key(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
     pub fn keys(&self) -> impl Iterator<Item = &'static str> {
-        self.0.iter().map(|(k, _)| *k)
+        self.items.iter().map(|(k, _)| *k)
     }
 }
 
-/// A set over a sorted slice.
-pub struct StaticSet(&'static [&'static str]);
+/// A set over a sorted slice, bucketed like [`StaticMap`].
+pub struct StaticSet {
+    items: &'static [&'static str],
+    buckets: Buckets,
+}
 
 impl StaticSet {
     pub fn contains(&self, word: &str) -> bool {
-        self.0.binary_search(&word).is_ok()
+        let Some(&b) = word.as_bytes().first() else {
+            return false;
+        };
+        let (lo, hi) = self.buckets[b as usize];
+        self.items[lo as usize..hi as usize]
+            .binary_search(&word)
+            .is_ok()
     }
 }
 
 include!(concat!(env!("OUT_DIR"), "/lexicon.rs"));
 
+const fn pair_key<V>(p: &(&'static str, V)) -> &'static str {
+    p.0
+}
+
+const fn word_key(w: &&'static str) -> &'static str {
+    w
+}
+
 static LEXICON: Lexicon = Lexicon {
     phrases: PHRASES,
-    synonyms: StaticMap(SYNONYMS),
-    methods: StaticMap(METHODS),
+    synonyms: StaticMap {
+        items: SYNONYMS,
+        buckets: buckets(&first_bytes!(SYNONYMS, pair_key)),
+    },
+    methods: StaticMap {
+        items: METHODS,
+        buckets: buckets(&first_bytes!(METHODS, pair_key)),
+    },
     ids: IDS,
-    params: StaticMap(PARAMS),
-    stop: StaticSet(STOP),
-    weak: StaticSet(WEAK),
-    count: StaticSet(COUNT),
+    params: StaticMap {
+        items: PARAMS,
+        buckets: buckets(&first_bytes!(PARAMS, pair_key)),
+    },
+    stop: StaticSet {
+        items: STOP,
+        buckets: buckets(&first_bytes!(STOP, word_key)),
+    },
+    weak: StaticSet {
+        items: WEAK,
+        buckets: buckets(&first_bytes!(WEAK, word_key)),
+    },
+    count: StaticSet {
+        items: COUNT,
+        buckets: buckets(&first_bytes!(COUNT, word_key)),
+    },
 };
 
 pub fn get() -> &'static Lexicon {
@@ -161,6 +235,26 @@ impl<'a> Kinds<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_key_is_found_through_its_bucket() {
+        let l = get();
+        for k in l.synonyms.keys() {
+            assert!(l.synonyms.get(k).is_some(), "{k}");
+        }
+        for k in l.methods.keys() {
+            assert!(l.methods.contains_key(k), "{k}");
+        }
+        for k in l.params.keys() {
+            assert!(l.params.get(k).is_some(), "{k}");
+        }
+        for set in [&l.stop, &l.weak, &l.count] {
+            for w in set.items {
+                assert!(set.contains(w), "{w}");
+            }
+        }
+        assert!(!l.stop.contains("") && l.synonyms.get("").is_none() && !l.stop.contains("zzzz"));
+    }
 
     #[test]
     fn parses_sections() {

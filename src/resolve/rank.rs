@@ -399,9 +399,10 @@ pub fn rank(
         for (i, op) in ops.iter().enumerate() {
             if (bm25[i] > 0.0 || !any_text)
                 && !pool.contains(&i)
-                && op
-                    .path_params()
-                    .any(|p| id_kinds.iter().any(|k| lex.param_kinds(p.name).contains(k)))
+                && op.path_params().any(|p| {
+                    let kinds = lex.param_kinds(p.name);
+                    id_kinds.iter().any(|k| kinds.contains(k))
+                })
             {
                 pool.push(i);
             }
@@ -428,6 +429,12 @@ pub fn rank(
             w
         })
     });
+    let head_syn: Vec<String> = a
+        .head
+        .as_deref()
+        .and_then(|h| lex.synonyms.get(h))
+        .map(|syn| syn.iter().map(|s| singular(s)).collect())
+        .unwrap_or_default();
     let mut scored: Vec<(f32, usize, Binding, Why)> = Vec::with_capacity(pool.len());
     for i in pool {
         let op = &ops[i];
@@ -508,7 +515,7 @@ pub fn rank(
             why.values_unused = b.values_unused;
         }
         // Naming: the head noun, the resource, a field.
-        if a.head.as_ref().is_some_and(|h| head_match(f, h, lex)) {
+        if a.head.as_ref().is_some_and(|h| head_match(f, h, &head_syn)) {
             score += 1.0;
             why.head = true;
         }
@@ -556,13 +563,10 @@ pub fn rank(
 }
 
 /// The head noun names the operation's last literal path segment (or a synonym of it).
-fn head_match(f: &OpFeatures, head: &str, lex: &Lexicon) -> bool {
+fn head_match(f: &OpFeatures, head: &str, head_syn: &[String]) -> bool {
     f.last == head
         || f.last_parts.last().is_some_and(|p| p == head)
-        || lex
-            .synonyms
-            .get(head)
-            .is_some_and(|syn| syn.iter().any(|s| singular(s) == f.last))
+        || head_syn.iter().any(|s| *s == f.last)
 }
 
 /// The best fraction of a multi-word field or query parameter name the prompt
@@ -592,10 +596,6 @@ struct Binding {
     values_unused: usize,
     /// Unknown words nothing took.
     free_unused: usize,
-}
-
-fn accepts(param: &str, kind: &str, lex: &Lexicon) -> bool {
-    lex.param_kinds(param).contains(kind)
 }
 
 fn accepts_slug(p: &Param) -> bool {
@@ -638,18 +638,22 @@ fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
         if bound.path_value(p.name).is_some() {
             continue;
         }
+        let kinds = lex.param_kinds(p.name);
         if let Some(i) = (0..toks.len())
-            .find(|&i| !used[i] && matches!(&toks[i].kind, Kind::Id(k) if accepts(p.name, k, lex)))
+            .find(|&i| !used[i] && matches!(&toks[i].kind, Kind::Id(k) if kinds.contains(k)))
         {
             used[i] = true;
             bound.path.push((p.name, toks[i].text.clone()));
             b.ids_in_path += 1;
         }
     }
-    for p in op.query_params() {
+    // Only when the prompt has IDs at all (most query parameters take none).
+    let has_ids = toks.iter().any(|t| matches!(t.kind, Kind::Id(_)));
+    for p in op.query_params().filter(|_| has_ids) {
         let many = p.ty.ends_with("[]");
+        let kinds = lex.param_kinds(p.name);
         while let Some(i) = (0..toks.len())
-            .find(|&i| !used[i] && matches!(&toks[i].kind, Kind::Id(k) if accepts(p.name, k, lex)))
+            .find(|&i| !used[i] && matches!(&toks[i].kind, Kind::Id(k) if kinds.contains(k)))
         {
             used[i] = true;
             bound.query.push((p.name.to_string(), toks[i].text.clone()));

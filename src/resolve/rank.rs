@@ -564,9 +564,7 @@ pub fn rank(
 
 /// The head noun names the operation's last literal path segment (or a synonym of it).
 fn head_match(f: &OpFeatures, head: &str, head_syn: &[String]) -> bool {
-    f.last == head
-        || f.last_parts.last().is_some_and(|p| p == head)
-        || head_syn.iter().any(|s| *s == f.last)
+    f.last == head || f.last_parts.last().is_some_and(|p| p == head) || head_syn.contains(&f.last)
 }
 
 /// The best fraction of a multi-word field or query parameter name the prompt

@@ -324,6 +324,42 @@ pub(crate) static INDEX_DIR: include_dir::Dir<'static> =
 
 include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
 
+/// A value computed at most once per process for each embedded version, on
+/// first use (indexes, resolver caches).
+pub struct PerVersion<T> {
+    cells: std::sync::OnceLock<Vec<std::sync::OnceLock<T>>>,
+}
+
+impl<T> PerVersion<T> {
+    /// An empty cache (usable in a `static`).
+    pub const fn new() -> Self {
+        PerVersion {
+            cells: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The value for `version`, computing it with `init` the first time.
+    pub fn get_or_init(&self, version: &Version, init: impl FnOnce() -> T) -> &T {
+        let cells = self.cells.get_or_init(|| {
+            VERSIONS
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect()
+        });
+        let i = VERSIONS
+            .iter()
+            .position(|v| v.date == version.date)
+            .unwrap_or(0);
+        cells[i].get_or_init(init)
+    }
+}
+
+impl<T> Default for PerVersion<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Every embedded version, oldest first.
 pub fn versions() -> &'static [Version] {
     VERSIONS

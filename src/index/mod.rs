@@ -176,18 +176,8 @@ impl SearchIndex {
 
     /// The index of `version`, opened once per process.
     pub fn get(version: &Version) -> &'static SearchIndex {
-        static CELLS: OnceLock<Vec<OnceLock<SearchIndex>>> = OnceLock::new();
-        let cells = CELLS.get_or_init(|| {
-            catalog::versions()
-                .iter()
-                .map(|_| OnceLock::new())
-                .collect()
-        });
-        let i = catalog::versions()
-            .iter()
-            .position(|v| v.date == version.date)
-            .unwrap_or(0);
-        cells[i].get_or_init(|| SearchIndex::open(version))
+        static CACHE: catalog::PerVersion<SearchIndex> = catalog::PerVersion::new();
+        CACHE.get_or_init(version, || SearchIndex::open(version))
     }
 
     /// Number of documents (= operations of the version).

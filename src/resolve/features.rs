@@ -77,21 +77,15 @@ struct VersionFeatures {
 
 /// The features of operation `i` of `version`.
 pub fn of(version: &'static Version, i: usize) -> &'static OpFeatures {
-    static CACHE: OnceLock<Vec<VersionFeatures>> = OnceLock::new();
-    let all = CACHE.get_or_init(|| {
-        catalog::versions()
+    static CACHE: catalog::PerVersion<VersionFeatures> = catalog::PerVersion::new();
+    let vf = CACHE.get_or_init(version, || VersionFeatures {
+        ops: version
+            .operations()
             .iter()
-            .map(|v| VersionFeatures {
-                ops: v.operations().iter().map(|_| OnceLock::new()).collect(),
-                path_methods: OnceLock::new(),
-            })
-            .collect()
+            .map(|_| OnceLock::new())
+            .collect(),
+        path_methods: OnceLock::new(),
     });
-    let vi = catalog::versions()
-        .iter()
-        .position(|v| v.date == version.date)
-        .unwrap_or(0);
-    let vf = &all[vi];
     vf.ops[i].get_or_init(|| {
         let pm = vf.path_methods.get_or_init(|| {
             version
@@ -121,45 +115,25 @@ pub type Template = (&'static str, Vec<&'static str>);
 /// Every distinct path template of `version` with its segments, for matching
 /// concrete paths.
 pub fn templates(version: &Version) -> &'static [Template] {
-    static CACHE: OnceLock<Vec<Vec<Template>>> = OnceLock::new();
-    let all = CACHE.get_or_init(|| {
-        catalog::versions()
-            .iter()
-            .map(|v| {
-                let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
-                for op in v.operations() {
-                    if !out.iter().any(|(p, _)| *p == op.path) {
-                        out.push((
-                            op.path,
-                            op.path.split('/').filter(|s| !s.is_empty()).collect(),
-                        ));
-                    }
-                }
-                out
-            })
-            .collect()
-    });
-    let i = catalog::versions()
-        .iter()
-        .position(|v| v.date == version.date)
-        .unwrap_or(0);
-    &all[i]
+    static CACHE: catalog::PerVersion<Vec<Template>> = catalog::PerVersion::new();
+    CACHE.get_or_init(version, || {
+        let mut out: Vec<Template> = Vec::new();
+        for op in version.operations() {
+            if !out.iter().any(|(p, _)| *p == op.path) {
+                out.push((
+                    op.path,
+                    op.path.split('/').filter(|s| !s.is_empty()).collect(),
+                ));
+            }
+        }
+        out
+    })
 }
 
 /// Every singular word of every literal path segment of `version`.
 pub fn path_words(version: &Version) -> &'static super::lexicon::HashSet<String> {
-    static CACHE: OnceLock<Vec<OnceLock<super::lexicon::HashSet<String>>>> = OnceLock::new();
-    let cells = CACHE.get_or_init(|| {
-        catalog::versions()
-            .iter()
-            .map(|_| OnceLock::new())
-            .collect()
-    });
-    let i = catalog::versions()
-        .iter()
-        .position(|v| v.date == version.date)
-        .unwrap_or(0);
-    cells[i].get_or_init(|| {
+    static CACHE: catalog::PerVersion<super::lexicon::HashSet<String>> = catalog::PerVersion::new();
+    CACHE.get_or_init(version, || {
         version
             .operations()
             .iter()

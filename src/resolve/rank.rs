@@ -961,19 +961,24 @@ fn bind_query(op: &'static Operation, a: &Analysis, used: &mut [bool], bound: &m
     }
     // Unknown words as a search query ("search users for smith").
     if has("query") && !already(bound, "query") {
-        let free: Vec<&str> = a
-            .free
-            .iter()
-            .filter(|&&i| !used[i])
-            .map(|&i| toks[i].text.as_str())
-            .collect();
-        if !free.is_empty() {
+        if let Some(text) = free_text(a, used) {
             for &i in &a.free {
                 used[i] = true;
             }
-            bound.query.push(("query".into(), free.join(" ")));
+            bound.query.push(("query".into(), text));
         }
     }
+}
+
+/// The prompt's unknown words nothing has taken yet, joined ("Acme Inc").
+fn free_text(a: &Analysis, used: &[bool]) -> Option<String> {
+    let free: Vec<&str> = a
+        .free
+        .iter()
+        .filter(|&&i| !used[i])
+        .map(|&i| a.tokens[i].text.as_str())
+        .collect();
+    (!free.is_empty()).then(|| free.join(" "))
 }
 
 fn typed_field(op: &Operation, key: &str, text: &str) -> Value {
@@ -1078,15 +1083,7 @@ fn bind_body(
                 .map(|(i, _)| i);
             let text = match quoted {
                 Some(i) => Some(toks[i].text.clone()),
-                None => {
-                    let free: Vec<&str> = a
-                        .free
-                        .iter()
-                        .filter(|&&i| !used[i])
-                        .map(|&i| toks[i].text.as_str())
-                        .collect();
-                    (!free.is_empty()).then(|| free.join(" "))
-                }
+                None => free_text(a, used),
             };
             if let Some(text) = text {
                 put(body, f, &text);

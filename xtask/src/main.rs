@@ -76,11 +76,17 @@ fn run_tests(args: &[String]) -> Result<(), String> {
             return Err("npm ci in tests/prism failed".into());
         }
     }
+    cargo(&["test", "--workspace"], args)
+}
+
+/// Runs cargo (the one running this xtask) in the workspace; its failure
+/// exit code becomes ours.
+fn cargo(fixed: &[&str], extra: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(cargo)
-        .current_dir(&root)
-        .args(["test", "--workspace"])
-        .args(args)
+        .current_dir(workspace_root())
+        .args(fixed)
+        .args(extra)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
@@ -108,10 +114,8 @@ fn run_eval(args: &[String]) -> Result<(), String> {
 /// mode: the resolver then links the freshly built catalog.
 #[cfg(not(feature = "eval"))]
 fn run_eval(args: &[String]) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .current_dir(workspace_root())
-        .args([
+    cargo(
+        &[
             "run",
             "--quiet",
             "--release",
@@ -121,13 +125,7 @@ fn run_eval(args: &[String]) -> Result<(), String> {
             "eval",
             "--",
             "eval",
-        ])
-        .args(args)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        std::process::exit(status.code().unwrap_or(1))
-    }
+        ],
+        args,
+    )
 }

@@ -10,15 +10,13 @@ use std::io;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
 use tantivy::directory::{
     Directory, DirectoryLock, FileHandle, Lock, WatchCallback, WatchHandle, WritePtr,
 };
-use tantivy::query::{BoostQuery, FuzzyTermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
-use tantivy::{DocId, Index, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
+use tantivy::{Index, Searcher, Term};
 
 use crate::catalog::{self, Version};
 
@@ -111,8 +109,6 @@ const B: f32 = 0.75;
 pub struct QueryWord<'a> {
     pub text: &'a str,
     pub weight: f32,
-    /// Allow a typo-tolerant match on the unstemmed field when the word is unknown.
-    pub fuzzy: bool,
 }
 
 impl SearchIndex {
@@ -268,81 +264,70 @@ impl SearchIndex {
                     }
                 }
             }
-            if w.fuzzy && w.text.chars().count() >= 4 {
-                // Typo tolerance through tantivy's FuzzyTermQuery on the unstemmed field.
-                let distance = if w.text.chars().count() >= 7 { 2 } else { 1 };
-                let term = Term::from_field_text(self.fields[schema::RAW], w.text);
-                let q = BoostQuery::new(
-                    Box::new(FuzzyTermQuery::new(term, distance, true)),
-                    2.0 * w.weight,
-                );
-                if let Ok(fuzzy) = self.searcher.search(&q, &AllScores { n: self.num_docs }) {
-                    for (o, s) in out.iter_mut().zip(fuzzy) {
-                        *o += s;
-                    }
-                }
-            }
         }
         out
-    }
-}
-
-/// Collects the score of every matching document into a dense vector.
-struct AllScores {
-    n: usize,
-}
-
-struct AllScoresSegment {
-    scores: Vec<f32>,
-}
-
-impl Collector for AllScores {
-    type Fruit = Vec<f32>;
-    type Child = AllScoresSegment;
-
-    fn for_segment(
-        &self,
-        _ord: SegmentOrdinal,
-        _reader: &SegmentReader,
-    ) -> tantivy::Result<AllScoresSegment> {
-        Ok(AllScoresSegment {
-            scores: vec![0.0; self.n],
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        true
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Vec<f32>>) -> tantivy::Result<Vec<f32>> {
-        // One segment per index; summing keeps it correct should that ever change.
-        let mut out = vec![0.0; self.n];
-        for f in fruits {
-            for (o, s) in out.iter_mut().zip(f) {
-                *o += s;
-            }
-        }
-        Ok(out)
-    }
-}
-
-impl SegmentCollector for AllScoresSegment {
-    type Fruit = Vec<f32>;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        if let Some(s) = self.scores.get_mut(doc as usize) {
-            *s = score;
-        }
-    }
-
-    fn harvest(self) -> Vec<f32> {
-        self.scores
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tantivy::collector::{Collector, SegmentCollector};
+    use tantivy::query::BoostQuery;
+    use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+    /// Collects the score of every matching document into a dense vector.
+    struct AllScores {
+        n: usize,
+    }
+
+    struct AllScoresSegment {
+        scores: Vec<f32>,
+    }
+
+    impl Collector for AllScores {
+        type Fruit = Vec<f32>;
+        type Child = AllScoresSegment;
+
+        fn for_segment(
+            &self,
+            _ord: SegmentOrdinal,
+            _reader: &SegmentReader,
+        ) -> tantivy::Result<AllScoresSegment> {
+            Ok(AllScoresSegment {
+                scores: vec![0.0; self.n],
+            })
+        }
+
+        fn requires_scoring(&self) -> bool {
+            true
+        }
+
+        fn merge_fruits(&self, fruits: Vec<Vec<f32>>) -> tantivy::Result<Vec<f32>> {
+            // One segment per index; summing keeps it correct should that ever change.
+            let mut out = vec![0.0; self.n];
+            for f in fruits {
+                for (o, s) in out.iter_mut().zip(f) {
+                    *o += s;
+                }
+            }
+            Ok(out)
+        }
+    }
+
+    impl SegmentCollector for AllScoresSegment {
+        type Fruit = Vec<f32>;
+
+        fn collect(&mut self, doc: DocId, score: Score) {
+            if let Some(s) = self.scores.get_mut(doc as usize) {
+                *s = score;
+            }
+        }
+
+        fn harvest(self) -> Vec<f32> {
+            self.scores
+        }
+    }
 
     #[test]
     fn opens_every_version_and_doc_ids_match_catalog() {
@@ -359,7 +344,6 @@ mod tests {
         let s = idx.scores(&[QueryWord {
             text: "ban",
             weight: 1.0,
-            fuzzy: false,
         }]);
         let best = s
             .iter()
@@ -379,12 +363,10 @@ mod tests {
             QueryWord {
                 text: "ban",
                 weight: 1.0,
-                fuzzy: false,
             },
             QueryWord {
                 text: "users",
                 weight: 0.5,
-                fuzzy: false,
             },
         ];
         let mine = idx.scores(&words);
@@ -413,24 +395,5 @@ mod tests {
         for (a, b) in mine.iter().zip(&theirs) {
             assert!((a - b).abs() <= 1e-3 * b.abs().max(1.0), "{a} vs {b}");
         }
-    }
-
-    #[test]
-    fn fuzzy_matches_typos() {
-        let v = catalog::latest();
-        let idx = SearchIndex::get(v);
-        assert_eq!(idx.raw_doc_freq("invitaton"), 0);
-        let s = idx.scores(&[QueryWord {
-            text: "invitaton",
-            weight: 1.0,
-            fuzzy: true,
-        }]);
-        let best = s
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .unwrap()
-            .0;
-        assert!(v.operations()[best].path.contains("invitation"));
     }
 }

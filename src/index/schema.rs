@@ -19,7 +19,7 @@ pub const FIELDS: &[(&str, &str, f32)] = &[
     ("description", "en_stem", 0.4),
     // Names of query/path parameters and top-level body fields, split into words.
     ("params", "en_stem", 0.3),
-    // Everything above, unstemmed; used for typo-tolerant (fuzzy) matching only.
+    // Everything above, unstemmed: the vocabulary typos are corrected against.
     ("raw", "default", 0.0),
 ];
 

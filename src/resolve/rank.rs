@@ -369,7 +369,6 @@ pub fn rank(
         .map(|(w, weight)| QueryWord {
             text: w,
             weight: *weight,
-            fuzzy: false,
         })
         .collect();
     let bm25 = index.scores(&query);

@@ -474,3 +474,70 @@ fn all_walks_every_page() {
     assert!(reqs[1].target.contains("offset=500"));
     assert!(err.contains("fetched 501"), "{err}");
 }
+
+/// Runs clerk on a pseudo-terminal (util-linux `script`), typing `answer`.
+fn on_terminal(stub: &Stub, scopes: &str, args: &str, answer: &str) -> (i32, String) {
+    let bin = assert_cmd::cargo::cargo_bin("clerk");
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .env("CLERK_API_URL", &stub.url)
+        .env("CLERK_SECRET_KEY", KEY)
+        .env("CLERK_BAPI_SCOPES", scopes)
+        .env("NO_COLOR", "1")
+        .current_dir(scratch(None))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs clerk on a pseudo-terminal");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answer.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !text.contains("SUPERSECRET"),
+        "the key leaked on the terminal:\n{text}"
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn terminal_confirmation_shows_the_request_and_defaults_to_no() {
+    let stub = Stub::ok(r#"{"id":"user_1","object":"user","deleted":true}"#);
+    let (code, text) = on_terminal(&stub, "write,delete", "DELETE /users/user_1", "\n");
+    assert_eq!(code, 3, "{text}");
+    assert!(
+        text.contains("DELETE ") && text.contains("/users/user_1") && text.contains("[y/N]"),
+        "{text}"
+    );
+    assert!(text.contains("sk_test_…1234"), "{text}");
+    assert!(stub.requests().is_empty(), "a declined write was sent");
+    let (code, text) = on_terminal(&stub, "write,delete", "DELETE /users/user_1", "y\n");
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(stub.requests().len(), 1);
+}
+
+#[test]
+fn terminal_asks_for_missing_values_and_for_a_choice() {
+    let stub = Stub::ok("{}");
+    // A missing path parameter is asked for, then the write is confirmed.
+    let (code, text) = on_terminal(
+        &stub,
+        "write,delete",
+        "DELETE /users/{user_id}",
+        "user_9\ny\n",
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("user_id"), "{text}");
+    assert_eq!(stub.requests()[0].target, "/users/user_9");
+    // A low-confidence write lists candidates; anything but a number cancels.
+    let (code, text) = on_terminal(&stub, "write,delete", "delete it", "\n");
+    assert_eq!(code, 3, "{text}");
+    assert!(text.contains("Choose"), "{text}");
+    assert_eq!(stub.requests().len(), 1, "a cancelled choice was sent");
+}

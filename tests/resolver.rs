@@ -290,3 +290,29 @@ fn quoted_item_values_keep_their_spaces() {
     let r = resolve("create org name='Acme Inc'", None).unwrap();
     assert_eq!(r.best().unwrap().bound.body["name"], "Acme Inc");
 }
+
+#[test]
+fn vague_writes_are_low_confidence() {
+    for p in ["delete it", "remove it", "delete token"] {
+        let r = resolve(p, None).unwrap();
+        assert_eq!(r.confidence, Confidence::Low, "{p}");
+    }
+    // "delete X" never lands on creating one.
+    let r = resolve("delete token", None).unwrap();
+    assert!(
+        r.candidates.iter().take(3).all(|c| !c
+            .operation
+            .summary
+            .to_lowercase()
+            .starts_with("create")),
+        "{:?}",
+        r.best().map(|b| b.operation.display())
+    );
+    // An ID names the resource when no noun does.
+    let r = resolve("nuke user_2Xb9kLmNpQ", None).unwrap();
+    assert_eq!(
+        r.best().unwrap().operation.display(),
+        "DELETE /users/{user_id}"
+    );
+    assert_eq!(r.confidence, Confidence::High);
+}

@@ -431,7 +431,14 @@ pub fn resolve(
         notes.push(format!("read `{from}` as `{to}`"));
     }
     let candidates = rank::rank(version, &a, index, lex, detail);
-    let confidence = confidence(&candidates);
+    // A prompt with no noun and no value ("delete it") names nothing: whatever
+    // ranks first is a guess.
+    let vague = a.head.is_none() && !a.tokens.iter().any(|t| t.is_value());
+    let confidence = if vague && !candidates.is_empty() {
+        Confidence::Low
+    } else {
+        confidence(&candidates)
+    };
     let mode = if detail { Mode::Detail } else { Mode::Execute };
     Ok(Resolution {
         mode,

@@ -224,6 +224,19 @@ pub fn analyze(
             }
         }
     }
+    // No noun at all ("nuke user_2ab"): the first ID's kind names the resource.
+    if head.is_none() {
+        if let Some(kind) = tokens.iter().find_map(|t| {
+            if let Kind::Id(k) = &t.kind {
+                Some(k.clone())
+            } else {
+                None
+            }
+        }) {
+            termset.insert(kind.clone());
+            head = Some(kind);
+        }
+    }
     Analysis {
         tokens,
         words,
@@ -472,6 +485,17 @@ pub fn rank(
                 .path_methods
                 .iter()
                 .any(|m| a.verbs.iter().any(|(v, _)| v == m));
+            // "delete X" never means creating one: a POST only fits a removal verb
+            // when the POST itself is destructive (revoke, remove_password, ...).
+            let removal = a.verbs.first().is_some_and(|(m, _)| *m == Method::Delete);
+            let s = if removal
+                && op.method == Method::Post
+                && crate::safety::classify(op) != crate::safety::Class::Destructive
+            {
+                0.0
+            } else {
+                s
+            };
             let s = match &specific {
                 // A custom action ("revoke", "ban", "verify") fits the operations that
                 // perform it; another POST on the resource (create) only weakly.

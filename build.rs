@@ -968,11 +968,12 @@ fn lexicon_code(text: &str) -> String {
             .unwrap_or_default()
             .into_iter()
             .collect();
+        let pairs: Vec<String> = v.iter().map(|w| format!("({}, ())", lit(w))).collect();
         writeln!(
             code,
-            "static {}: &[&str] = {};",
+            "static {}: &[(&str, ())] = &[{}];",
             name.to_uppercase(),
-            strs(&v)
+            pairs.join(",")
         )
         .unwrap();
     }

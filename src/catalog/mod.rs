@@ -280,11 +280,6 @@ impl Version {
             .find(|op| op.method == method && op.path == path)
     }
 
-    /// Index of an operation in `operations()`.
-    pub fn position(&self, op: &Operation) -> Option<usize> {
-        self.operations.iter().position(|o| std::ptr::eq(o, op))
-    }
-
     /// Finds an operation by operationId.
     pub fn by_operation_id(&self, id: &str) -> Option<&'static Operation> {
         self.operations.iter().find(|op| op.operation_id == id)

@@ -78,21 +78,17 @@ impl<V: Copy> StaticMap<V> {
     }
 }
 
-/// A set over a sorted slice, bucketed like [`StaticMap`].
-pub struct StaticSet {
-    items: &'static [&'static str],
-    buckets: Buckets,
-}
+/// A set: a [`StaticMap`] with no values.
+pub struct StaticSet(StaticMap<()>);
 
 impl StaticSet {
     pub fn contains(&self, word: &str) -> bool {
-        let Some(&b) = word.as_bytes().first() else {
-            return false;
-        };
-        let (lo, hi) = self.buckets[b as usize];
-        self.items[lo as usize..hi as usize]
-            .binary_search(&word)
-            .is_ok()
+        self.0.contains_key(word)
+    }
+
+    #[cfg(test)]
+    fn words(&self) -> impl Iterator<Item = &'static str> {
+        self.0.keys()
     }
 }
 
@@ -102,37 +98,25 @@ const fn pair_key<V>(p: &(&'static str, V)) -> &'static str {
     p.0
 }
 
-const fn word_key(w: &&'static str) -> &'static str {
-    w
+/// A [`StaticMap`] over one of the generated sorted tables.
+macro_rules! static_map {
+    ($items:expr) => {
+        StaticMap {
+            items: $items,
+            buckets: buckets(&first_bytes!($items, pair_key)),
+        }
+    };
 }
 
 static LEXICON: Lexicon = Lexicon {
     phrases: PHRASES,
-    synonyms: StaticMap {
-        items: SYNONYMS,
-        buckets: buckets(&first_bytes!(SYNONYMS, pair_key)),
-    },
-    methods: StaticMap {
-        items: METHODS,
-        buckets: buckets(&first_bytes!(METHODS, pair_key)),
-    },
+    synonyms: static_map!(SYNONYMS),
+    methods: static_map!(METHODS),
     ids: IDS,
-    params: StaticMap {
-        items: PARAMS,
-        buckets: buckets(&first_bytes!(PARAMS, pair_key)),
-    },
-    stop: StaticSet {
-        items: STOP,
-        buckets: buckets(&first_bytes!(STOP, word_key)),
-    },
-    weak: StaticSet {
-        items: WEAK,
-        buckets: buckets(&first_bytes!(WEAK, word_key)),
-    },
-    count: StaticSet {
-        items: COUNT,
-        buckets: buckets(&first_bytes!(COUNT, word_key)),
-    },
+    params: static_map!(PARAMS),
+    stop: StaticSet(static_map!(STOP)),
+    weak: StaticSet(static_map!(WEAK)),
+    count: StaticSet(static_map!(COUNT)),
 };
 
 pub fn get() -> &'static Lexicon {
@@ -249,7 +233,7 @@ mod tests {
             assert!(l.params.get(k).is_some(), "{k}");
         }
         for set in [&l.stop, &l.weak, &l.count] {
-            for w in set.items {
+            for w in set.words() {
                 assert!(set.contains(w), "{w}");
             }
         }

@@ -234,8 +234,8 @@ pub fn resolve(
     };
 
     // Help: nothing but a help word.
-    let plain: Vec<String> = raw.iter().map(|(t, _)| t.to_lowercase()).collect();
-    if plain.is_empty() || (plain.len() == 1 && HELP_WORDS.contains(&plain[0].as_str())) {
+    if raw.is_empty() || (raw.len() == 1 && HELP_WORDS.contains(&raw[0].0.to_lowercase().as_str()))
+    {
         return Ok(empty(Mode::Help));
     }
 

@@ -217,6 +217,17 @@ fn upload_file() -> PathBuf {
     p
 }
 
+/// A body field's schema facts.
+fn field_shape(f: &Field) -> Shape<'_> {
+    Shape {
+        ty: f.ty,
+        enum_values: f.enum_values,
+        example: f.example,
+        format: f.format,
+        pattern: f.pattern,
+    }
+}
+
 fn param_value(p: &Param) -> String {
     match sample(&Shape {
         ty: p.ty,
@@ -266,13 +277,7 @@ fn required_object(fields: &[Field], prefix: &str, depth: u8) -> Map<String, Val
                 depth + 1,
             ))])
         } else {
-            sample(&Shape {
-                ty: f.ty,
-                enum_values: f.enum_values,
-                example: f.example,
-                format: f.format,
-                pattern: f.pattern,
-            })
+            sample(&field_shape(f))
         };
         m.insert(name.to_string(), v);
     }
@@ -294,16 +299,7 @@ fn bound_for(op: &'static Operation) -> Bound {
             if let Some(set) = body.required_any.first() {
                 for name in *set {
                     if let Some(f) = body.field(name) {
-                        b.body.insert(
-                            name.to_string(),
-                            sample(&Shape {
-                                ty: f.ty,
-                                enum_values: f.enum_values,
-                                example: f.example,
-                                format: f.format,
-                                pattern: f.pattern,
-                            }),
-                        );
+                        b.body.insert(name.to_string(), sample(&field_shape(f)));
                     }
                 }
             }

@@ -2,6 +2,7 @@
 //! for people or JSON (`--json`) for programs. Writers are passed in so tests
 //! and the library can capture output.
 
+pub(crate) mod civil;
 pub mod response;
 
 use std::io::{self, Write};

@@ -250,6 +250,8 @@ pub struct Version {
     pub date: &'static str,
     pub(crate) operations: &'static [Operation],
     pub(crate) tags: &'static [Tag],
+    /// For each operation the embedded model ranks: its index here (u16::MAX: absent).
+    pub(crate) model_ops: &'static [u16],
 }
 
 impl Version {

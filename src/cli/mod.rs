@@ -183,7 +183,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Error> {
     }
     let res = resolve::resolve(&prompt, version).map_err(|e| Error::usage(e.to_string()))?;
     if args.explain && !args.json {
-        render::explain(&mut std::io::stderr(), &res).map_err(io_err)?;
+        render::explain(&mut std::io::stderr(), &res, &prompt).map_err(io_err)?;
     }
     match res.mode {
         Mode::Help => render::help(&mut out, args.json).map_err(io_err)?,

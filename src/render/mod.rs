@@ -328,7 +328,7 @@ pub fn detail(out: &mut dyn Write, v: &Version, op: &Operation, as_json: bool) -
 }
 
 /// `--explain`: why the resolver answered what it did (stderr).
-pub fn explain(out: &mut dyn Write, res: &Resolution) -> io::Result<()> {
+pub fn explain(out: &mut dyn Write, res: &Resolution, prompt: &str) -> io::Result<()> {
     writeln!(
         out,
         "mode: {:?}  version: {}  confidence: {:?}",
@@ -347,6 +347,22 @@ pub fn explain(out: &mut dyn Write, res: &Resolution) -> io::Result<()> {
             c.operation.path,
             c.reason
         )?;
+        if i < 3 && res.confidence != crate::resolve::Confidence::Exact {
+            let index = res
+                .version
+                .operations()
+                .iter()
+                .position(|o| std::ptr::eq(o, c.operation));
+            if let Some(index) = index {
+                let why = crate::resolve::why(prompt, res.version, index);
+                let parts: Vec<String> = why.iter().map(|(n, w)| format!("{n} {w:+.2}")).collect();
+                writeln!(
+                    out,
+                    "      because {}",
+                    crate::safety::redact(&parts.join(", "))
+                )?;
+            }
+        }
         for (k, v) in &c.bound.path {
             writeln!(out, "      path  {k} = {v}")?;
         }

@@ -47,6 +47,8 @@ pub struct Token {
     /// Lower-cased text.
     pub norm: String,
     pub kind: Kind,
+    /// The token as typed ended with a question mark.
+    pub question: bool,
 }
 
 impl Token {
@@ -132,7 +134,36 @@ pub fn split(prompt: &str) -> Vec<(String, bool)> {
                 tok = format!("{}{}", &tok[..q], &tok[q + 1..tok.len() - 1]);
             }
         }
-        out.push((tok, false));
+        out.extend(call_parts(tok));
+    }
+    out
+}
+
+/// `users.getUser('user_2ab')` and `clients.get(client_id="client_2x")`: a
+/// call written as code gives its name and its arguments as separate tokens
+/// (`client_id=client_2x` then reads as an item). Anything else stays whole.
+fn call_parts(tok: String) -> Vec<(String, bool)> {
+    let Some(open) = tok.find('(') else {
+        return vec![(tok, false)];
+    };
+    let head = &tok[..open];
+    let code = !head.is_empty()
+        && head
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_');
+    if !code {
+        return vec![(tok, false)];
+    }
+    let mut out = vec![(head.to_string(), false)];
+    let args = tok[open + 1..].trim_end_matches([')', ';', ',']);
+    for arg in args.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        let unquote = |s: &str| s.trim_matches(|c| c == '\'' || c == '"').to_string();
+        match arg.split_once('=') {
+            Some((k, v)) if !k.is_empty() => {
+                out.push((format!("{}={}", k.trim(), unquote(v.trim())), false))
+            }
+            _ => out.push((unquote(arg), false)),
+        }
     }
     out
 }
@@ -148,12 +179,13 @@ pub fn tokens(prompt: &str, lex: &Lexicon) -> Vec<Token> {
 
 /// Classifies one raw token (from [`split`]; `quoted` when it was in quotes).
 pub fn classify(raw: String, quoted: bool, lex: &Lexicon) -> Token {
-    if quoted {
+    if quoted && lex.id_kind(&raw).is_none() {
         let norm = raw.to_lowercase();
         return Token {
             text: raw,
             norm,
             kind: Kind::Quoted,
+            question: false,
         };
     }
     if raw.starts_with('{') || raw.starts_with('[') {
@@ -163,6 +195,7 @@ pub fn classify(raw: String, quoted: bool, lex: &Lexicon) -> Token {
                 text: raw,
                 norm,
                 kind: Kind::Json(v),
+                question: false,
             };
         }
     }
@@ -173,6 +206,8 @@ pub fn classify(raw: String, quoted: bool, lex: &Lexicon) -> Token {
     let text = raw
         .trim_end_matches(['?', '!', ',', ';', '.', ')', ':'])
         .trim_start_matches(['(', ','])
+        .trim_end_matches("'s")
+        .trim_end_matches("’s")
         .to_string();
     let norm = text.to_lowercase();
     let kind = if text.is_empty() {
@@ -194,7 +229,12 @@ pub fn classify(raw: String, quoted: bool, lex: &Lexicon) -> Token {
     } else {
         Kind::Word
     };
-    Token { text, norm, kind }
+    Token {
+        text,
+        norm,
+        kind,
+        question: raw.ends_with('?'),
+    }
 }
 
 fn item(raw: &str) -> Option<Token> {
@@ -213,6 +253,17 @@ fn item(raw: &str) -> Option<Token> {
     } else {
         return None;
     };
+    // `key=value,` in a sentence: the comma is the sentence's.
+    let value = if op == ItemOp::Json {
+        value
+    } else {
+        let v = value.trim_end_matches([',', ';', ')']);
+        // `slug='invitation')` from a call written as code.
+        match (v.chars().next(), v.chars().last()) {
+            (Some(a @ ('\'' | '"')), Some(b)) if a == b && v.len() >= 2 => &v[1..v.len() - 1],
+            _ => v,
+        }
+    };
     Some(Token {
         text: value.to_string(),
         norm: value.to_lowercase(),
@@ -220,6 +271,7 @@ fn item(raw: &str) -> Option<Token> {
             key: key.to_string(),
             op,
         },
+        question: false,
     })
 }
 

@@ -247,7 +247,7 @@ pub fn match_template(
 ) -> Option<(&'static str, Vec<(String, String)>)> {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let mut best: Option<(usize, &'static str, PathValues)> = None;
-    for (path, tsegs) in super::features::templates(version) {
+    for (path, tsegs) in super::facts::templates(version) {
         if tsegs.len() != segs.len() {
             continue;
         }

@@ -1,27 +1,7 @@
-//! Per-operation facts the reranker needs, computed once per version and
-//! process so the hot path only does set lookups.
+//! Per-operation facts the resolver needs (path templates, what each
+//! operation takes), computed once per version and process.
 
-use std::sync::OnceLock;
-
-use crate::catalog::{self, singular, Method, Operation, Version};
-
-/// Structural facts about one operation.
-pub struct OpFeatures {
-    /// Singular words of the last literal path segment (`remove_password` -> remove, password).
-    pub last_parts: Vec<String>,
-    /// The last literal segment, singular (`organization_membership`).
-    pub last: String,
-    /// For `/x/count` paths: singular words of `x`.
-    pub counted: Option<Vec<String>>,
-    /// Singular words of multi-word query parameter and top-level body field names.
-    pub field_names: Vec<Vec<String>>,
-    /// Deprecated, and a live operation with the same method serves the same resource.
-    pub replaced: bool,
-    /// Methods available on this exact path.
-    pub path_methods: Vec<Method>,
-    /// Singular words of every literal path segment.
-    pub path_words: Vec<String>,
-}
+use crate::catalog::{self, singular, Operation, Version};
 
 fn literal_segments(path: &str) -> Vec<&str> {
     path.split('/')
@@ -34,79 +14,6 @@ fn parts(s: &str) -> Vec<String> {
         .filter(|p| !p.is_empty())
         .map(singular)
         .collect()
-}
-
-fn compute(v: &Version, op: &Operation, path_methods: Vec<Method>) -> OpFeatures {
-    let last_of = |op: &Operation| {
-        literal_segments(op.path)
-            .last()
-            .map(|s| s.to_string())
-            .unwrap_or_default()
-    };
-    let segs = literal_segments(op.path);
-    let last = last_of(op);
-    let counted = (segs.len() >= 2 && last == "count").then(|| parts(segs[segs.len() - 2]));
-    let names = op.query_params().map(|p| p.name).chain(
-        op.body
-            .into_iter()
-            .flat_map(|b| b.top_fields().map(|f| f.path)),
-    );
-    let field_names = names.map(parts).filter(|p| p.len() >= 2).collect();
-    let replaced = op.deprecated
-        && v.operations()
-            .iter()
-            .any(|o| !o.deprecated && o.method == op.method && last_of(o) == last);
-    let path_words = segs.iter().flat_map(|s| parts(s)).collect();
-    OpFeatures {
-        last_parts: parts(&last),
-        last: singular(&last),
-        counted,
-        field_names,
-        replaced,
-        path_methods,
-        path_words,
-    }
-}
-
-/// Per-version cache: each operation's features are computed the first time
-/// the reranker looks at it (a one-shot CLI run touches a few dozen).
-struct VersionFeatures {
-    ops: Vec<OnceLock<OpFeatures>>,
-    path_methods: OnceLock<super::lexicon::HashSet<(&'static str, Method)>>,
-}
-
-/// The features of operation `i` of `version`.
-pub fn of(version: &'static Version, i: usize) -> &'static OpFeatures {
-    static CACHE: catalog::PerVersion<VersionFeatures> = catalog::PerVersion::new();
-    let vf = CACHE.get_or_init(version, || VersionFeatures {
-        ops: version
-            .operations()
-            .iter()
-            .map(|_| OnceLock::new())
-            .collect(),
-        path_methods: OnceLock::new(),
-    });
-    vf.ops[i].get_or_init(|| {
-        let pm = vf.path_methods.get_or_init(|| {
-            version
-                .operations()
-                .iter()
-                .map(|o| (o.path, o.method))
-                .collect()
-        });
-        let op = &version.operations()[i];
-        let methods = [
-            Method::Get,
-            Method::Post,
-            Method::Put,
-            Method::Patch,
-            Method::Delete,
-        ]
-        .into_iter()
-        .filter(|m| pm.contains(&(op.path, *m)))
-        .collect();
-        compute(version, op, methods)
-    })
 }
 
 /// A path template and its segments.
@@ -130,14 +37,218 @@ pub fn templates(version: &Version) -> &'static [Template] {
     })
 }
 
-/// Every singular word of every literal path segment of `version`.
-pub fn path_words(version: &Version) -> &'static super::lexicon::HashSet<String> {
-    static CACHE: catalog::PerVersion<super::lexicon::HashSet<String>> = catalog::PerVersion::new();
-    CACHE.get_or_init(version, || {
-        version
-            .operations()
+/// Kinds of values a prompt states (besides Clerk IDs and `key=value` items).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Email,
+    Phone,
+    Url,
+    Domain,
+    Number,
+    Quoted,
+    Json,
+    Ident,
+}
+
+impl ValueKind {
+    pub const COUNT: usize = 8;
+    pub const ALL: [ValueKind; 8] = [
+        ValueKind::Email,
+        ValueKind::Phone,
+        ValueKind::Url,
+        ValueKind::Domain,
+        ValueKind::Number,
+        ValueKind::Quoted,
+        ValueKind::Json,
+        ValueKind::Ident,
+    ];
+    /// Kinds that only specific parameters take.
+    pub const TYPED: [ValueKind; 5] = [
+        ValueKind::Email,
+        ValueKind::Phone,
+        ValueKind::Url,
+        ValueKind::Domain,
+        ValueKind::Ident,
+    ];
+
+    pub fn of(kind: &super::entities::Kind) -> ValueKind {
+        use super::entities::Kind;
+        match kind {
+            Kind::Email => ValueKind::Email,
+            Kind::Phone => ValueKind::Phone,
+            Kind::Url => ValueKind::Url,
+            Kind::Domain => ValueKind::Domain,
+            Kind::Number => ValueKind::Number,
+            Kind::Quoted => ValueKind::Quoted,
+            Kind::Json(_) => ValueKind::Json,
+            _ => ValueKind::Ident,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueKind::Email => "email",
+            ValueKind::Phone => "phone",
+            ValueKind::Url => "url",
+            ValueKind::Domain => "domain",
+            ValueKind::Number => "number",
+            ValueKind::Quoted => "quoted",
+            ValueKind::Json => "json",
+            ValueKind::Ident => "ident",
+        }
+    }
+
+    pub fn bit(self) -> u8 {
+        1 << self as u8
+    }
+
+    /// The value kind a parameter or field of this name and type takes, if any.
+    fn taken_by(name: &str, ty: &str, format: Option<&str>) -> Option<ValueKind> {
+        let n = name.to_ascii_lowercase();
+        Some(if n.contains("email") || n == "identifier" {
+            ValueKind::Email
+        } else if n.contains("phone") {
+            ValueKind::Phone
+        } else if n.contains("url") || format == Some("uri") {
+            ValueKind::Url
+        } else if n.contains("domain") || n == "name" {
+            ValueKind::Domain
+        } else if ty.starts_with("integer") || ty.starts_with("number") {
+            ValueKind::Number
+        } else if ty.starts_with("object") {
+            ValueKind::Json
+        } else if matches!(n.as_str(), "query" | "username" | "slug" | "external_id") {
+            // Where a handle like `john_doe` or `acme-inc` goes.
+            ValueKind::Ident
+        } else {
+            return None;
+        })
+    }
+}
+
+/// What the learned ranker's structural features need of one operation.
+pub struct OpFacts {
+    /// For each path parameter that takes Clerk IDs: the entity kinds it accepts.
+    pub path_id_kinds: Vec<Vec<&'static str>>,
+    /// Number of path parameters.
+    pub path_params: usize,
+    /// ID kinds that query parameters or body fields accept.
+    pub other_id_kinds: Vec<&'static str>,
+    /// ID kinds accepted as a list (array parameters and fields, bulk bodies).
+    pub list_id_kinds: Vec<&'static str>,
+    /// [`ValueKind`] bits the operation takes somewhere.
+    pub accepts: u8,
+    /// [`ValueKind`] bits it takes as a list.
+    pub list_values: u8,
+    /// Parameter and top-level body field names.
+    pub names: Vec<&'static str>,
+    /// Singular words of the last literal path segment.
+    pub last_parts: Vec<String>,
+    /// Singular words of every literal path segment.
+    pub path_words: Vec<String>,
+    /// Singular words of the operationId and SDK name.
+    pub name_words: Vec<String>,
+    pub deprecated: bool,
+    /// The path ends with a parameter: one item, not a collection.
+    pub item: bool,
+}
+
+fn op_facts(op: &Operation) -> OpFacts {
+    let lex = super::lexicon::get();
+    let kinds =
+        |name: &'static str| -> Vec<&'static str> { lex.param_kinds(name).iter().collect() };
+    let mut f = OpFacts {
+        path_id_kinds: Vec::new(),
+        path_params: 0,
+        other_id_kinds: Vec::new(),
+        list_id_kinds: Vec::new(),
+        accepts: 0,
+        list_values: 0,
+        names: Vec::new(),
+        last_parts: Vec::new(),
+        path_words: Vec::new(),
+        name_words: Vec::new(),
+        deprecated: op.deprecated,
+        item: op.path.ends_with('}'),
+    };
+    let take = |f: &mut OpFacts,
+                name: &'static str,
+                ty: &str,
+                format: Option<&str>,
+                list: bool,
+                path: bool| {
+        let k = kinds(name);
+        if path {
+            f.path_params += 1;
+            if !k.is_empty() {
+                f.path_id_kinds.push(k);
+            }
+        } else {
+            if list {
+                f.list_id_kinds.extend(k.iter().copied());
+            }
+            f.other_id_kinds.extend(k);
+        }
+        if let Some(v) = ValueKind::taken_by(name, ty, format) {
+            f.accepts |= v.bit();
+            if list {
+                f.list_values |= v.bit();
+            }
+        }
+        f.names.push(name);
+    };
+    for p in op.params {
+        let path = p.location == crate::catalog::ParamIn::Path;
+        take(&mut f, p.name, p.ty, p.format, p.ty.ends_with("[]"), path);
+        // A path value that is a name, not an ID (`{slug}`, an "ID or slug").
+        let named = lex.param_kinds(p.name).is_empty()
+            || p.description.to_ascii_lowercase().contains("slug");
+        if path && named {
+            f.accepts |= ValueKind::Ident.bit();
+        }
+    }
+    if let Some(b) = op.body {
+        let bulk = b.ty.ends_with("[]");
+        for fl in b
+            .fields
             .iter()
-            .flat_map(|op| literal_segments(op.path).into_iter().flat_map(parts))
-            .collect()
+            .filter(|fl| fl.depth == 0 || (bulk && fl.depth == 1))
+        {
+            let name = fl.path.trim_start_matches("[].");
+            take(
+                &mut f,
+                name,
+                fl.ty,
+                fl.format,
+                bulk || fl.ty.ends_with("[]"),
+                false,
+            );
+        }
+    }
+    let segs = literal_segments(op.path);
+    f.last_parts = segs.last().map(|s| parts(s)).unwrap_or_default();
+    f.path_words = segs.iter().flat_map(|s| parts(s)).collect();
+    let mut names: Vec<String> = [Some(op.operation_id), op.name, op.group]
+        .into_iter()
+        .flatten()
+        .flat_map(|n| {
+            crate::index::schema::words(n)
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(singular)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    f.name_words = names;
+    f
+}
+
+/// The facts of every operation of `version`, computed once per process.
+pub fn all(version: &'static Version) -> &'static [OpFacts] {
+    static CACHE: catalog::PerVersion<Vec<OpFacts>> = catalog::PerVersion::new();
+    CACHE.get_or_init(version, || {
+        version.operations().iter().map(op_facts).collect()
     })
 }

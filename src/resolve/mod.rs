@@ -2,11 +2,15 @@
 //! parameters the prompt states. Pure and offline: it reads only the embedded
 //! catalog and index.
 
+mod bind;
 mod entities;
 mod explicit;
-mod features;
+mod facts;
+#[doc(hidden)]
+pub mod features;
 mod lexicon;
-mod rank;
+#[doc(hidden)]
+pub mod model;
 
 use lexicon::HashSet;
 
@@ -161,53 +165,147 @@ impl std::error::Error for ResolveError {}
 const MAX_PROMPT: usize = 10 * 1024;
 /// At most this many tokens are considered.
 const MAX_TOKENS: usize = 64;
+/// Candidates returned (and bound) per prompt.
+const CANDIDATES: usize = 10;
 
+/// A prompt that is only one of these asks for usage.
 const HELP_WORDS: &[&str] = &["", "help", "-h", "--help", "?", "usage", "examples", "man"];
+/// A trailing one of these asks to describe the endpoint (`GET /users help`).
 const DETAIL_SUFFIX: &[&str] = &["help", "-h", "--help", "?"];
-/// Words that ask to see an endpoint rather than run it.
-const DETAIL_CUES: &[&str] = &[
-    "describe",
-    "explain",
-    "docs",
-    "documentation",
-    "doc",
-    "schema",
-    "definition",
-    "spec",
+/// Prompts that are only these list every tag.
+const TAGS_PROMPTS: &[&str] = &[
+    "tags",
+    "list tags",
+    "all tags",
+    "show tags",
+    "list all tags",
+    "show all tags",
 ];
-/// Words that, after "what"/"which", ask about an endpoint's inputs.
-const DETAIL_INPUTS: &[&str] = &[
-    "fields",
-    "field",
-    "params",
-    "parameters",
-    "parameter",
-    "arguments",
-    "args",
-    "body",
-    "inputs",
-    "options",
-];
-/// Words that ask for a list of endpoints.
-const BROWSE_CUES: &[&str] = &["endpoints", "apis", "operations", "routes", "calls"];
+
+/// Raw tokens: (text, was quoted).
+type Raw = Vec<(String, bool)>;
 
 /// Resolves a prompt against `version` (default: a `version DATE` in the
 /// prompt, else the latest embedded version).
+///
+/// Syntax comes first and is exact: help words, `METHOD /path` and URLs,
+/// `tags`, a tag's name. Plain language goes to the learned model, which
+/// decides the mode and ranks the operations; the prompt's values are then
+/// bound to the best candidates' parameters.
 pub fn resolve(
     prompt: &str,
     version: Option<&'static Version>,
 ) -> Result<Resolution, ResolveError> {
+    Ok(match syntax(prompt, version)? {
+        Answered::Syntax(r, _) => r,
+        Answered::Words {
+            tokens,
+            detail,
+            version,
+        } => learned(tokens, detail, version),
+    })
+}
+
+/// How much of a prompt its syntax decides. For `cargo xtask train`.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// Nothing: the model decides mode and operation.
+    Words,
+    /// The operation (a named endpoint); the model reads the other words for the mode.
+    Endpoint,
+    /// Everything: help words, `tags`, a tag's name, `METHOD /path help`.
+    All,
+}
+
+/// What the prompt's syntax decides.
+#[doc(hidden)]
+pub fn syntax_of(prompt: &str) -> Syntax {
+    match syntax(prompt, None) {
+        Ok(Answered::Syntax(_, true)) => Syntax::All,
+        Ok(Answered::Syntax(_, false)) => Syntax::Endpoint,
+        _ => Syntax::Words,
+    }
+}
+
+/// A prompt answered by its syntax (with whether the mode was too), or left
+/// for the model as words.
+enum Answered {
+    Syntax(Resolution, bool),
+    Words {
+        tokens: Vec<entities::Token>,
+        detail: bool,
+        version: &'static Version,
+    },
+}
+
+fn syntax(prompt: &str, version: Option<&'static Version>) -> Result<Answered, ResolveError> {
     let mut cut = prompt.len().min(MAX_PROMPT);
     while !prompt.is_char_boundary(cut) {
         cut -= 1;
     }
-    let lex = lexicon::get();
-    let mut raw: Vec<(String, bool)> = entities::split(&prompt[..cut]);
+    let mut raw: Raw = entities::split(&prompt[..cut]);
     raw.truncate(MAX_TOKENS);
+    let version = take_version(&mut raw, version)?;
+    if raw.is_empty() || (raw.len() == 1 && HELP_WORDS.contains(&raw[0].0.to_lowercase().as_str()))
+    {
+        return Ok(Answered::Syntax(
+            Resolution::empty(Mode::Help, version),
+            true,
+        ));
+    }
+    let detail = strip_detail_suffix(&mut raw);
+    let lex = lexicon::get();
+    let tokens: Vec<entities::Token> = raw
+        .iter()
+        .map(|(t, q)| entities::classify(t.clone(), *q, lex))
+        .collect();
+    let texts: Vec<String> = raw.iter().map(|(t, _)| t.clone()).collect();
+    match explicit::find(&texts, version) {
+        Ok(Some(e)) => return Ok(Answered::Syntax(named(e, tokens, detail, version), detail)),
+        Ok(None) => {}
+        // A path-like word in plain language ("set the redirect to /dashboard"):
+        // not an endpoint, so rank the prompt as words.
+        Err(explicit::Miss::UnknownPath { named: false, .. }) => {}
+        Err(miss) => return Ok(Answered::Syntax(missed(miss, detail, version), true)),
+    }
+    if let Some(r) = browse_syntax(&raw, detail, version) {
+        return Ok(Answered::Syntax(r, true));
+    }
+    Ok(Answered::Words {
+        tokens,
+        detail,
+        version,
+    })
+}
 
-    // `version DATE` / `--version DATE` anywhere in the prompt.
+impl Resolution {
+    fn empty(mode: Mode, version: &'static Version) -> Resolution {
+        Resolution {
+            mode,
+            version,
+            browse: None,
+            candidates: Vec::new(),
+            confidence: Confidence::None,
+            notes: Vec::new(),
+        }
+    }
+
+    fn browse(version: &'static Version, what: Browse, confidence: Confidence) -> Resolution {
+        Resolution {
+            browse: Some(what),
+            confidence,
+            ..Resolution::empty(Mode::Browse, version)
+        }
+    }
+}
+
+/// `version DATE` / `--version DATE` anywhere in the prompt (the argument wins).
+fn take_version(
+    raw: &mut Raw,
+    version: Option<&'static Version>,
+) -> Result<&'static Version, ResolveError> {
     let mut version = version;
-    let mut notes = Vec::new();
     if let Some(i) = raw
         .iter()
         .position(|(t, q)| !q && (t.eq_ignore_ascii_case("version") || t == "--version"))
@@ -216,30 +314,16 @@ pub fn resolve(
             if looks_like_date(&date) {
                 let v = crate::catalog::version(&date)
                     .ok_or_else(|| ResolveError::UnknownVersion(date.clone()))?;
-                if version.is_none() {
-                    version = Some(v);
-                }
+                version.get_or_insert(v);
                 raw.drain(i..=i + 1);
             }
         }
     }
-    let version = version.unwrap_or_else(crate::catalog::latest);
-    let empty = |mode| Resolution {
-        mode,
-        version,
-        browse: None,
-        candidates: Vec::new(),
-        confidence: Confidence::None,
-        notes: Vec::new(),
-    };
+    Ok(version.unwrap_or_else(crate::catalog::latest))
+}
 
-    // Help: nothing but a help word.
-    if raw.is_empty() || (raw.len() == 1 && HELP_WORDS.contains(&raw[0].0.to_lowercase().as_str()))
-    {
-        return Ok(empty(Mode::Help));
-    }
-
-    // Detail: a trailing help word, or a question about an endpoint.
+/// Drops trailing help words (`GET /users help`); true when there were any.
+fn strip_detail_suffix(raw: &mut Raw) -> bool {
     let mut detail = false;
     while raw.len() > 1
         && raw
@@ -249,232 +333,219 @@ pub fn resolve(
         raw.pop();
         detail = true;
     }
-    let plain: Vec<String> = raw
+    detail
+}
+
+/// An endpoint the prompt names: exact, with the items typed after it bound.
+fn named(
+    e: explicit::Explicit,
+    tokens: Vec<entities::Token>,
+    detail: bool,
+    version: &'static Version,
+) -> Resolution {
+    let mut bound = e.bound;
+    let used: HashSet<usize> = e.used.iter().copied().collect();
+    let rest: Vec<entities::Token> = tokens
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !used.contains(i))
+        .map(|(_, t)| t)
+        .collect();
+    let mut flags = vec![false; rest.len()];
+    let mut body = std::mem::take(&mut bound.body);
+    bind::bind_items(e.operation, &rest, &mut flags, &mut bound, &mut body);
+    bound.body = body;
+    // "what does GET /users return": the other words may ask to describe it.
+    let detail = detail || asks_detail(&rest);
+    let missing = e
+        .operation
+        .path_params()
+        .filter(|p| bound.path_value(p.name).is_none())
+        .map(|p| p.name)
+        .collect();
+    let cand = Candidate {
+        operation: e.operation,
+        score: 1.0,
+        reason: "named explicitly".into(),
+        bound,
+        missing,
+    };
+    Resolution {
+        candidates: vec![cand],
+        confidence: Confidence::Exact,
+        notes: e.notes,
+        ..Resolution::empty(if detail { Mode::Detail } else { Mode::Execute }, version)
+    }
+}
+
+/// True when the learned mode reads the words around a named endpoint as a
+/// question about it rather than a call.
+fn asks_detail(rest: &[entities::Token]) -> bool {
+    if rest.iter().all(|t| t.is_value()) {
+        return false;
+    }
+    let Some(model) = model::get() else {
+        return false;
+    };
+    let p = features::Prompt::new(rest, lexicon::get(), model.families);
+    let cls = model.class_scores(&p);
+    let detail = cls[model.mode_class(3)];
+    let execute = cls[model.mode_class(4)];
+    detail > execute
+}
+
+/// A named endpoint that does not exist: say why.
+fn missed(miss: explicit::Miss, detail: bool, version: &'static Version) -> Resolution {
+    let mut r = Resolution::empty(if detail { Mode::Detail } else { Mode::Execute }, version);
+    r.notes.push(match miss {
+        explicit::Miss::WrongMethod { method, path, have } => {
+            let have: Vec<&str> = have.iter().map(|m| m.as_str()).collect();
+            format!("{path} has no {method} (it has {})", have.join(", "))
+        }
+        explicit::Miss::UnknownPath { path, .. } => {
+            format!(
+                "no endpoint has the path {path} in version {}",
+                version.date
+            )
+        }
+    });
+    r
+}
+
+/// `tags`, or a prompt that is exactly a tag's name (`Users`, `orgs`, `M2M`).
+fn browse_syntax(raw: &Raw, detail: bool, version: &'static Version) -> Option<Resolution> {
+    let joined = raw
         .iter()
-        .map(|(t, _)| {
-            t.to_lowercase()
-                .trim_end_matches(['?', '.', '!'])
-                .to_string()
+        .map(|(t, _)| t.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if TAGS_PROMPTS.contains(&joined.as_str()) {
+        return Some(Resolution::browse(version, Browse::Tags, Confidence::Exact));
+    }
+    if detail {
+        return None;
+    }
+    let tag = version.find_tag(&joined)?;
+    Some(Resolution::browse(
+        version,
+        Browse::Tag(tag),
+        Confidence::Exact,
+    ))
+}
+
+/// Plain language: the model decides the mode and ranks the operations.
+fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version) -> Resolution {
+    let lex = lexicon::get();
+    let Some(model) = model::get() else {
+        let mut r = Resolution::empty(Mode::Execute, version);
+        r.notes
+            .push("this build has no resolver model: run `cargo xtask train`".into());
+        return r;
+    };
+    let prompt = features::Prompt::new(&tokens, lex, model.families);
+    let ranked = model.rank(&prompt, version, detail);
+    let (mut mode, p_mode) = ranked.best_mode();
+    if detail {
+        mode = 3;
+    }
+    let cal = model.calibration;
+    let sure = |p: f32| {
+        if p_mode >= cal.p_mode && p >= cal.p_top {
+            Confidence::High
+        } else {
+            Confidence::Low
+        }
+    };
+    match model::MODES[mode] {
+        "help" => return Resolution::empty(Mode::Help, version),
+        "tags" => return Resolution::browse(version, Browse::Tags, sure(1.0)),
+        "tag" => {
+            if let Some((tag, p)) = best_tag(&ranked, version) {
+                return Resolution::browse(version, Browse::Tag(tag), sure(p));
+            }
+        }
+        _ => {}
+    }
+    let index = crate::index::SearchIndex::get(version);
+    let a = bind::analyze(tokens, index, lex);
+    let mut notes: Vec<String> = a
+        .corrections
+        .iter()
+        .map(|(from, to)| format!("read `{from}` as `{to}`"))
+        .collect();
+    if let Some(key) = ranked.absent_best {
+        notes.push(format!(
+            "the best match, {}, is not in version {}; showing what is",
+            key.rsplit_once(' ').map_or(key, |(e, _)| e),
+            version.date
+        ));
+    }
+    let ops = version.operations();
+    let candidates: Vec<Candidate> = ranked
+        .ops
+        .iter()
+        .take(CANDIDATES)
+        .map(|&(j, p)| {
+            let op = &ops[j];
+            let b = bind::bind(op, &a, lex);
+            Candidate {
+                operation: op,
+                score: p,
+                reason: format!("p {p:.2}"),
+                bound: b.bound,
+                missing: b.missing,
+            }
         })
         .collect();
-    let mut cue_tokens: HashSet<usize> = HashSet::default();
-    for (i, w) in plain.iter().enumerate() {
-        if DETAIL_CUES.contains(&w.as_str()) {
-            detail = true;
-            cue_tokens.insert(i);
-        }
-        if DETAIL_INPUTS.contains(&w.as_str())
-            && plain[..i]
-                .iter()
-                .rev()
-                .take(3)
-                .any(|p| p == "what" || p == "which")
-        {
-            detail = true;
-            cue_tokens.insert(i);
-        }
-    }
-    // "what does the lock user endpoint do?"
-    if plain.first().is_some_and(|w| w == "what")
-        && plain.get(1).is_some_and(|w| w == "does")
-        && plain.last().is_some_and(|w| w == "do")
-    {
-        detail = true;
-        cue_tokens.extend([0, 1, plain.len() - 1]);
-    }
-
-    // Explicit endpoint.
-    let texts: Vec<String> = raw.iter().map(|(t, _)| t.clone()).collect();
-    match explicit::find(&texts, version) {
-        Ok(Some(e)) => {
-            let mut bound = e.bound;
-            // Items typed after the endpoint (`name=Acme`, `limit==5`).
-            let used: HashSet<usize> = e.used.iter().copied().collect();
-            let rest: Vec<entities::Token> = raw
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !used.contains(i))
-                .map(|(_, (t, q))| entities::classify(t.clone(), *q, lex))
-                .collect();
-            let mut flags = vec![false; rest.len()];
-            let mut body = std::mem::take(&mut bound.body);
-            rank::bind_items(e.operation, &rest, &mut flags, &mut bound, &mut body);
-            bound.body = body;
-            let mode = if detail { Mode::Detail } else { Mode::Execute };
-            notes.extend(e.notes);
-            let missing = e
-                .operation
-                .path_params()
-                .filter(|p| bound.path_value(p.name).is_none())
-                .map(|p| p.name)
-                .collect();
-            let cand = Candidate {
-                operation: e.operation,
-                score: 100.0,
-                reason: "named explicitly".into(),
-                bound,
-                missing,
-            };
-            return Ok(Resolution {
-                mode,
-                version,
-                browse: None,
-                candidates: vec![cand],
-                confidence: Confidence::Exact,
-                notes,
-            });
-        }
-        Ok(None) => {}
-        // A path-like word in plain language ("set the redirect to /dashboard"):
-        // not an endpoint, so rank the prompt as words.
-        Err(explicit::Miss::UnknownPath { named: false, .. }) => {}
-        Err(miss) => {
-            let mut r = empty(if detail { Mode::Detail } else { Mode::Execute });
-            r.notes.push(match miss {
-                explicit::Miss::WrongMethod { method, path, have } => {
-                    let have: Vec<&str> = have.iter().map(|m| m.as_str()).collect();
-                    format!("{path} has no {method} (it has {})", have.join(", "))
-                }
-                explicit::Miss::UnknownPath { path, .. } => {
-                    format!(
-                        "no endpoint has the path {path} in version {}",
-                        version.date
-                    )
-                }
-            });
-            return Ok(r);
-        }
-    }
-
-    // Browse: `tags`, a tag's name, or "... endpoints".
-    let joined = plain.join(" ");
-    if matches!(
-        joined.as_str(),
-        "tags" | "list tags" | "all tags" | "show tags" | "list all tags" | "show all tags"
-    ) {
-        let mut r = empty(Mode::Browse);
-        r.browse = Some(Browse::Tags);
-        return Ok(r);
-    }
-    if !detail {
-        if let Some(tag) = version.find_tag(&joined) {
-            let mut r = empty(Mode::Browse);
-            r.browse = Some(Browse::Tag(tag));
-            return Ok(r);
-        }
-    }
-    // Classified once, from the raw tokens: re-joining and re-splitting would cut
-    // quoted values with spaces (`name='Acme Inc'`).
-    let tokens: Vec<entities::Token> = raw
-        .iter()
-        .map(|(t, q)| entities::classify(t.clone(), *q, lex))
-        .collect();
-    let browse_cue = plain.iter().any(|w| BROWSE_CUES.contains(&w.as_str()))
-        || joined.contains("what can i do with")
-        || joined.contains("what can you do with");
-    let has_ids = tokens.iter().any(|t| t.is_value());
-    let index = crate::index::SearchIndex::get(version);
-
-    if browse_cue && !detail && !has_ids {
-        // Topic words: everything that is not a cue or a stop word.
-        let topic: Vec<&str> = plain
-            .iter()
-            .map(|w| w.as_str())
-            .filter(|w| {
-                !BROWSE_CUES.contains(w)
-                    && !lex.stop.contains(w)
-                    && !matches!(
-                        *w,
-                        "list"
-                            | "show"
-                            | "related"
-                            | "deal"
-                            | "with"
-                            | "what"
-                            | "which"
-                            | "can"
-                            | "i"
-                            | "all"
-                            | "me"
-                            | "for"
-                    )
-            })
-            .collect();
-        let tag = version.find_tag(&topic.join(" ")).or_else(|| {
-            let a = rank::analyze(tokens.clone(), &HashSet::default(), index, lex);
-            let ranked = rank::rank(version, &a, index, lex, true);
-            // The tag most of the best matches carry.
-            let mut votes: Vec<(&'static str, f32)> = Vec::new();
-            for c in ranked.iter().take(5) {
-                for t in c.operation.tags {
-                    match votes.iter_mut().find(|(n, _)| n == t) {
-                        Some(v) => v.1 += c.score.max(0.1),
-                        None => votes.push((t, c.score.max(0.1))),
-                    }
-                }
-            }
-            votes.sort_by(|a, b| b.1.total_cmp(&a.1));
-            votes
-                .first()
-                .and_then(|(n, _)| version.tags().iter().find(|t| t.name == *n))
-        });
-        if let Some(tag) = tag {
-            let mut r = empty(Mode::Browse);
-            r.browse = Some(Browse::Tag(tag));
-            return Ok(r);
-        }
-    }
-
-    // Plain language.
-    let a = rank::analyze(tokens, &cue_tokens, index, lex);
-    for (from, to) in &a.corrections {
-        notes.push(format!("read `{from}` as `{to}`"));
-    }
-    let candidates = rank::rank(version, &a, index, lex, detail);
-    // A prompt with no noun and no value ("delete it") names nothing: whatever
-    // ranks first is a guess.
-    let vague = a.head.is_none() && !a.tokens.iter().any(|t| t.is_value());
-    let confidence = if vague && !candidates.is_empty() {
-        Confidence::Low
-    } else {
-        confidence(&candidates)
+    let confidence = match candidates.first() {
+        None => Confidence::None,
+        Some(c) => sure(c.score),
     };
-    let mode = if detail { Mode::Detail } else { Mode::Execute };
-    Ok(Resolution {
-        mode,
+    Resolution {
+        mode: if mode == 3 {
+            Mode::Detail
+        } else {
+            Mode::Execute
+        },
         version,
         browse: None,
-        candidates: candidates.into_iter().take(10).collect(),
+        candidates,
         confidence,
         notes,
+    }
+}
+
+/// Why the model ranks operation `op` (an index into `version`'s operations)
+/// where it does for `prompt`: the largest feature contributions to its score.
+pub fn why(prompt: &str, version: &'static Version, op: usize) -> Vec<(String, f32)> {
+    let Some(model) = model::get() else {
+        return Vec::new();
+    };
+    let lex = lexicon::get();
+    let mut raw = entities::split(prompt);
+    raw.truncate(MAX_TOKENS);
+    let tokens: Vec<entities::Token> = raw
+        .into_iter()
+        .map(|(t, q)| entities::classify(t, q, lex))
+        .collect();
+    let (p, names) = features::Prompt::named(&tokens, lex, model.families);
+    model.contributions(&p, &names, version, op)
+}
+
+/// The most probable tag that `version` has, with its probability.
+fn best_tag(ranked: &model::Ranked, version: &'static Version) -> Option<(&'static Tag, f32)> {
+    ranked.tags.iter().find_map(|(name, p)| {
+        version
+            .tags()
+            .iter()
+            .find(|t| t.name == *name)
+            .map(|t| (t, *p))
     })
 }
 
 fn looks_like_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10 && b[4] == b'-' && b[7] == b'-'
-}
-
-/// High when the winner is clear; low when the first two are close, or
-/// differ in method with a write on top.
-fn confidence(c: &[Candidate]) -> Confidence {
-    match c {
-        [] => Confidence::None,
-        [_] => Confidence::High,
-        [a, b, ..] => {
-            let gap = a.score - b.score;
-            if a.score < 3.0
-                || gap < 1.0
-                || (a.operation.method != b.operation.method
-                    && a.operation.method.is_write()
-                    && gap < 2.0)
-            {
-                Confidence::Low
-            } else {
-                Confidence::High
-            }
-        }
-    }
 }
 
 /// A hint for a prompt nothing matched: the resolver's own note (e.g. which

@@ -72,13 +72,18 @@ def main():
         P = clf.predict_proba(vec.transform([norm(r["query"]) for r in test]))
         order = np.argsort(-P, axis=1)[:, :3]
         t1 = t3 = 0
+        by = {}
         for r, o in zip(test, order):
             want = {f"{e['method']} {e['path']}" for e in r["expect"]}
             got = [clf.classes_[i] for i in o]
             t1 += got[0] in want
             t3 += any(g in want for g in got)
+            b = by.setdefault(r.get("style", "-"), [0, 0])
+            b[0] += got[0] in want
+            b[1] += 1
         n = len(test)
-        print(json.dumps({"file": f, "n": n, "top1": round(t1 / n, 4), "top3": round(t3 / n, 4)}))
+        styles = {k: round(v[0] / v[1], 3) for k, v in sorted(by.items(), key=lambda x: str(x[0]))}
+        print(json.dumps({"file": f, "n": n, "top1": round(t1 / n, 4), "top3": round(t3 / n, 4), "by_style": styles}))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 //! `cargo xtask eval FILE [--version V] [--json]`: the resolver on a labelled
 //! prompt set, scored exactly as ../shared/eval/README.md defines (top1, top3,
-//! mode, params), with every miss listed.
+//! mode, params), with every miss listed, and how its confidence is calibrated
+//! (`high_precision`: answers marked high or exact that are right;
+//! `low_recall_of_errors`: wrong answers marked low).
 
 use std::fs;
 
-use clerk::resolve::{self, Browse, Mode, Resolution};
+use clerk::resolve::{self, Browse, Confidence, Mode, Resolution};
 use serde_json::{json, Value};
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -30,6 +32,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let text = fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
 
     let (mut n, mut top1, mut top3, mut mode_ok, mut params_n, mut params_ok) = (0, 0, 0, 0, 0, 0);
+    let mut calib = Calibration::default();
     for (lineno, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -59,6 +62,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         top1 += usize::from(h1);
         top3 += usize::from(h3);
         mode_ok += usize::from(m);
+        calib.add(res.confidence, h1 && m);
         let mut p_ok = true;
         let mut got_params = serde_json::Map::new();
         if let Some(best) = res.best() {
@@ -91,8 +95,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 what.push("params");
             }
             println!(
-                "MISS[{}] {id} {query:?}\n    expected {} {}  params {}\n    got      {:?} {}  params {}",
+                "MISS[{}] {id} {query:?} ({:?})\n    expected {} {}  params {}\n    got      {:?} {}  params {}",
                 what.join(","),
+                res.confidence,
                 kind,
                 Value::Array(expect.clone()),
                 Value::Object(params.clone()),
@@ -119,10 +124,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "mode": ratio(mode_ok, n),
         "params": ratio(params_ok, params_n),
         "params_n": params_n,
+        "high_precision": ratio(calib.high_right, calib.high),
+        "low_recall_of_errors": ratio(calib.low_wrong, calib.wrong()),
     });
     if as_json {
         println!("{summary}");
     } else {
+        print!("{}", calib.table());
         println!(
             "\nn={n}  top1={:.1}%  top3={:.1}%  mode={:.1}%  params={:.1}% (of {params_n})",
             100.0 * ratio(top1, n),
@@ -169,6 +177,52 @@ fn report_timing(text: &str, version: Option<&'static clerk::catalog::Version>) 
         q(0.9),
         q(1.0)
     );
+}
+
+/// How confidence relates to being right: answers marked high (or exact)
+/// should be right; wrong answers should be marked low.
+#[derive(Default)]
+struct Calibration {
+    high: usize,
+    high_right: usize,
+    low: usize,
+    low_wrong: usize,
+}
+
+impl Calibration {
+    fn add(&mut self, c: Confidence, right: bool) {
+        if matches!(c, Confidence::High | Confidence::Exact) {
+            self.high += 1;
+            self.high_right += usize::from(right);
+        } else {
+            self.low += 1;
+            self.low_wrong += usize::from(!right);
+        }
+    }
+
+    fn wrong(&self) -> usize {
+        self.high - self.high_right + self.low_wrong
+    }
+
+    fn table(&self) -> String {
+        let pct = |a: usize, b: usize| {
+            if b == 0 {
+                0.0
+            } else {
+                100.0 * a as f64 / b as f64
+            }
+        };
+        format!(
+            "\ncalibration   answers  right\n  high/exact  {:>7}  {:>5.1}%\n  low/none    {:>7}  {:>5.1}%\n  wrong answers marked low: {} of {} ({:.1}%)\n",
+            self.high,
+            pct(self.high_right, self.high),
+            self.low,
+            pct(self.low - self.low_wrong, self.low),
+            self.low_wrong,
+            self.wrong(),
+            pct(self.low_wrong, self.wrong())
+        )
+    }
 }
 
 fn mode_name(m: Mode) -> &'static str {

@@ -8,6 +8,8 @@ mod specs;
 
 #[cfg(feature = "eval")]
 mod eval;
+#[cfg(feature = "eval")]
+mod train;
 
 const USAGE: &str = "\
 usage:
@@ -19,6 +21,9 @@ usage:
       --out DIR    where to write (default: <workspace>/specs)
   cargo xtask eval FILE [--version V] [--json] [--timing]
       Measure the resolver on a JSONL prompt set (see ../shared/eval/README.md).
+  cargo xtask train CORPUS... [--eval FILE]... [--ablation] [--no-write]
+      Fit the resolver's model on labelled prompts (e.g. ../shared/corpus) plus xtask/corpus/,
+      and write src/resolve/model.bin (embedded by build.rs). `cargo xtask train --help` for more.
   cargo xtask test [-- CARGO TEST ARGS]
       Set up what the tests need (specs if missing, Prism via npm ci) and run `cargo test --workspace`.
 ";
@@ -27,7 +32,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("specs") => specs::run(&args[1..]),
-        Some("eval") => run_eval(&args[1..]),
+        Some("eval") => with_clerk("eval", &args[1..]),
+        Some("train") => with_clerk("train", &args[1..]),
         Some("test") => run_tests(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
@@ -105,15 +111,18 @@ pub fn workspace_root() -> PathBuf {
 }
 
 #[cfg(feature = "eval")]
-fn run_eval(args: &[String]) -> Result<(), String> {
-    eval::run(args)
+fn with_clerk(task: &str, args: &[String]) -> Result<(), String> {
+    match task {
+        "train" => train::run(args),
+        _ => eval::run(args),
+    }
 }
 
 /// Without the `eval` feature (the default, so `cargo xtask specs` never needs the
-/// embedded specs), re-run this task through cargo with the feature and in release
-/// mode: the resolver then links the freshly built catalog.
+/// embedded specs), re-run the task through cargo with the feature and in release
+/// mode: it then links the freshly built catalog and model.
 #[cfg(not(feature = "eval"))]
-fn run_eval(args: &[String]) -> Result<(), String> {
+fn with_clerk(task: &str, args: &[String]) -> Result<(), String> {
     cargo(
         &[
             "run",
@@ -124,7 +133,7 @@ fn run_eval(args: &[String]) -> Result<(), String> {
             "--features",
             "eval",
             "--",
-            "eval",
+            task,
         ],
         args,
     )

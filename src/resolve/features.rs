@@ -383,7 +383,7 @@ pub fn structure(prompt: &Prompt, f: &OpFacts, bm25: f32, families: u32) -> [f32
         let plural = !f.last_parts.is_empty()
             && f.last_parts
                 .last()
-                .is_some_and(|w| prompt.plurals.contains(w));
+                .is_some_and(|w| prompt.plurals.iter().any(|x| x == w));
         s[21] = f32::from(u8::from(plural && !f.item));
         s[22] = f32::from(u8::from(plural && f.item));
         s[23] = f32::from(u8::from(undoes(prompt, f)));
@@ -398,7 +398,7 @@ pub fn structure(prompt: &Prompt, f: &OpFacts, bm25: f32, families: u32) -> [f32
 fn ids(p: &Prompt, f: &OpFacts, s: &mut [f32; STRUCTURE]) {
     let mut used = vec![false; p.ids.len()];
     let mut filled = 0;
-    for kinds in &f.path_id_kinds {
+    for kinds in f.path_id_kinds {
         if let Some(i) =
             (0..p.ids.len()).find(|&i| !used[i] && kinds.iter().any(|k| *k == p.ids[i]))
         {
@@ -453,12 +453,12 @@ fn values(p: &Prompt, f: &OpFacts, s: &mut [f32; STRUCTURE]) {
 }
 
 fn names(p: &Prompt, f: &OpFacts, s: &mut [f32; STRUCTURE]) {
-    let has = |w: &String| p.words.iter().any(|x| x == w);
+    let has = |w: &&str| p.words.iter().any(|x| x == w);
     s[11] = f32::from(u8::from(
         !f.last_parts.is_empty() && f.last_parts.iter().all(has),
     ));
-    s[12] = frac(&f.path_words, has);
-    s[13] = frac(&f.name_words, has);
+    s[12] = frac(f.path_words, has);
+    s[13] = frac(f.name_words, has);
 }
 
 /// The operation undoes what the prompt asks for: its action is `un` + a word
@@ -474,7 +474,7 @@ fn undoes(p: &Prompt, f: &OpFacts) -> bool {
     })
 }
 
-fn frac(words: &[String], has: impl Fn(&String) -> bool) -> f32 {
+fn frac(words: &[&str], has: impl Fn(&&str) -> bool) -> f32 {
     if words.is_empty() {
         return 0.0;
     }

@@ -171,19 +171,9 @@ impl Lexicon {
                 derived: [None, None],
             };
         }
-        // `user_ids` (bulk bodies) -> user; `to_machine_id` -> to_machine, machine.
-        match name
-            .strip_suffix("_id")
-            .or_else(|| name.strip_suffix("_ids"))
-        {
-            Some(stem) => Kinds {
-                table: &[],
-                derived: [Some(stem), stem.rsplit_once('_').map(|(_, t)| t)],
-            },
-            None => Kinds {
-                table: &[],
-                derived: [None, None],
-            },
+        Kinds {
+            table: &[],
+            derived: super::takes::derived_kinds(name),
         }
     }
 }

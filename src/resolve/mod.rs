@@ -11,6 +11,7 @@ pub mod features;
 mod lexicon;
 #[doc(hidden)]
 pub mod model;
+mod takes;
 
 use lexicon::HashSet;
 

@@ -980,8 +980,12 @@ fn lexicon_code(text: &str) -> (String, BTreeMap<String, Vec<String>>) {
                     .extend(words(right));
             }
             "ids" => ids.push((left.to_string(), right.to_string())),
-            "stop" | "verbs" => {
-                let key: &str = if section == "stop" { "stop" } else { "verbs" };
+            "stop" | "verbs" | "reverse" => {
+                let key: &str = match section.as_str() {
+                    "stop" => "stop",
+                    "verbs" => "verbs",
+                    _ => "reverse",
+                };
                 sets.entry(key).or_default().extend(words(left));
             }
             other => panic!("lexicon.txt: unknown section [{other}]"),
@@ -1028,7 +1032,7 @@ fn lexicon_code(text: &str) -> (String, BTreeMap<String, Vec<String>>) {
         )
         .unwrap();
     }
-    for name in ["stop", "verbs"] {
+    for name in ["stop", "verbs", "reverse"] {
         let v: Vec<String> = sets
             .get(name)
             .cloned()
@@ -1061,6 +1065,7 @@ struct Facts {
     accepts: u8,
     list_values: u8,
     names: Vec<String>,
+    param_parts: Vec<Vec<String>>,
 }
 
 impl Facts {
@@ -1092,6 +1097,18 @@ impl Facts {
             }
         }
         self.names.push(name.to_string());
+        // Names a prompt can say: "by username", "by email", "by phone".
+        // IDs are left to the ID features; `_address`/`_number` are rarely said.
+        if !path && !name.ends_with("_id") && !name.ends_with("_ids") {
+            let said = name
+                .split('_')
+                .filter(|p| !matches!(*p, "address" | "number"));
+            self.param_parts.push(
+                said.filter(|p| !p.is_empty())
+                    .map(names::singular)
+                    .collect(),
+            );
+        }
     }
 }
 
@@ -1166,7 +1183,7 @@ fn op_facts(op: &OpOut, table: &BTreeMap<String, Vec<String>>) -> String {
     name_words.sort();
     name_words.dedup();
     format!(
-        "OpFacts {{ path_id_kinds: &[{}], path_params: {}, other_id_kinds: {}, list_id_kinds: {}, accepts: {}, list_values: {}, names: {}, last_parts: {}, path_words: {}, name_words: {}, deprecated: {}, item: {} }},\n",
+        "OpFacts {{ path_id_kinds: &[{}], path_params: {}, other_id_kinds: {}, list_id_kinds: {}, accepts: {}, list_values: {}, names: {}, param_parts: &[{}], last_parts: {}, path_words: {}, name_words: {}, deprecated: {}, item: {} }},\n",
         f.path_id_kinds.iter().map(|k| strs(k)).collect::<Vec<_>>().join(","),
         f.path_params,
         strs(&f.other_id_kinds),
@@ -1174,6 +1191,7 @@ fn op_facts(op: &OpOut, table: &BTreeMap<String, Vec<String>>) -> String {
         f.accepts,
         f.list_values,
         strs(&f.names),
+        f.param_parts.iter().map(|p| strs(p)).collect::<Vec<_>>().join(","),
         strs(&last_parts),
         strs(&path_words),
         strs(&name_words),

@@ -35,11 +35,6 @@ const CASES: &[(&str, &str, Params)] = &[
         &[("user_id", "user_77")],
     ),
     (
-        "lock the account user_5",
-        "POST /users/{user_id}/lock",
-        &[("user_id", "user_5")],
-    ),
-    (
         "disable mfa for user_5",
         "DELETE /users/{user_id}/mfa",
         &[("user_id", "user_5")],
@@ -120,12 +115,77 @@ const CASES: &[(&str, &str, Params)] = &[
         "DELETE /users/{user_id}",
         &[("user_id", "user_1")],
     ),
+    // A handle, not an ID: the list call with the filter is the lookup.
+    (
+        "get user john_doe",
+        "GET /users",
+        &[("username", "john_doe")],
+    ),
+    // A phone typed with spaces is one value.
+    (
+        "which user has the phone +1 415 555 0142",
+        "GET /users",
+        &[("phone_number", "+1 415 555 0142")],
+    ),
+    // "email containing X" is the partial-match filter.
+    (
+        "users whose email contains northwind",
+        "GET /users",
+        &[("email_address_query", "northwind")],
+    ),
+    // An ID of a prefix the lexicon does not know still fills the ID path parameter.
+    (
+        "delete the scim directory scimdir_9Qw2Er7Ty",
+        "DELETE /scim_directories/{scim_directory_id}",
+        &[("scim_directory_id", "scimdir_9Qw2Er7Ty")],
+    ),
     (
         "get organisation org_1",
         "GET /organizations/{organization_id}",
         &[("organization_id", "org_1")],
     ),
 ];
+
+/// An action and its opposite (lock / unlock) read alike to a word model. When
+/// the model cannot tell them apart it must say so: never a confident write in
+/// the wrong direction, and the asked-for action among the first two.
+#[test]
+fn an_action_and_its_opposite_are_never_confused_confidently() {
+    for (prompt, want, opposite) in [
+        (
+            "lock the account user_5",
+            "POST /users/{user_id}/lock",
+            "POST /users/{user_id}/unlock",
+        ),
+        (
+            "lock user user_5",
+            "POST /users/{user_id}/lock",
+            "POST /users/{user_id}/unlock",
+        ),
+        (
+            "ban user_5",
+            "POST /users/{user_id}/ban",
+            "POST /users/{user_id}/unban",
+        ),
+        (
+            "lift the ban on user_5",
+            "POST /users/{user_id}/unban",
+            "POST /users/{user_id}/ban",
+        ),
+    ] {
+        let r = resolve(prompt, None).unwrap();
+        let ops: Vec<String> = r
+            .candidates
+            .iter()
+            .take(2)
+            .map(|c| c.operation.display())
+            .collect();
+        assert!(ops.contains(&want.to_string()), "{prompt}: {ops:?}");
+        if ops[0] == opposite {
+            assert_eq!(r.confidence, Confidence::Low, "{prompt}: {ops:?}");
+        }
+    }
+}
 
 #[test]
 fn plain_language_lands_on_the_right_endpoint() {

@@ -290,6 +290,21 @@ pub fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
         }
     }
 
+    // ID path parameters no known ID fits: an ID-shaped token of a prefix the
+    // lexicon does not know ("get scim directory scimdir_2Pk8"), in prompt order.
+    for p in op
+        .path_params()
+        .filter(|p| !lex.param_kinds(p.name).is_empty())
+    {
+        if bound.path_value(p.name).is_none() {
+            if let Some(i) = (0..toks.len()).find(|&i| {
+                !used[i] && toks[i].kind == Kind::Ident && super::entities::id_shaped(&toks[i].text)
+            }) {
+                used[i] = true;
+                bound.path.push((p.name, toks[i].text.clone()));
+            }
+        }
+    }
     // Remaining path parameters: enums, slugs and free-text values.
     for p in op.path_params() {
         if bound.path_value(p.name).is_none() {
@@ -548,6 +563,7 @@ fn bind_query(op: &'static Operation, a: &Analysis, used: &mut [bool], bound: &m
             bound.query.push((p.name.to_string(), "true".into()));
         }
     }
+    partial_match_filters(op, a, used, bound);
     // Typed values into the obvious filters.
     for (i, t) in toks.iter().enumerate() {
         if used[i] || is_prose(t) {
@@ -596,7 +612,18 @@ fn bind_query(op: &'static Operation, a: &Analysis, used: &mut [bool], bound: &m
             }
         }
     }
-    // Unknown words as a search query ("search users for smith").
+    // Unknown words as a search query ("search users for smith"), but not the
+    // name of a filter already bound ("username jdoe").
+    for &i in &a.free {
+        let w = toks[i].norm.as_str();
+        if bound
+            .query
+            .iter()
+            .any(|(k, _)| k == w || k.split('_').any(|p| p == w))
+        {
+            used[i] = true;
+        }
+    }
     if has("query") && !already(bound, "query") {
         if let Some(text) = free_text(a, used) {
             for &i in &a.free {
@@ -607,15 +634,67 @@ fn bind_query(op: &'static Operation, a: &Analysis, used: &mut [bool], bound: &m
     }
 }
 
-/// The prompt's unknown words nothing has taken yet, joined ("Acme Inc").
+/// Words that introduce a search term: what follows them is the query.
+const SEARCH_CUES: &[&str] = &[
+    "called",
+    "named",
+    "like",
+    "containing",
+    "contains",
+    "includes",
+    "including",
+    "matching",
+    "match",
+    "matches",
+];
+
+/// "email containing acme", "name like Nakamura": a field's word, a search
+/// cue, then the value fills the field's partial-match filter (`email_address_query`,
+/// `name_query`) where the operation has one.
+fn partial_match_filters(op: &Operation, a: &Analysis, used: &mut [bool], bound: &mut Bound) {
+    let toks = &a.tokens;
+    for c in 1..toks.len() {
+        if !SEARCH_CUES.contains(&toks[c].norm.as_str()) {
+            continue;
+        }
+        let field = singular(&toks[c - 1].norm);
+        let Some(p) = op.query_params().find(|p| {
+            p.name.ends_with("_query") && p.name.split('_').next() == Some(field.as_str())
+        }) else {
+            continue;
+        };
+        let value = (c + 1..toks.len()).find(|&i| {
+            !used[i]
+                && !matches!(toks[i].kind, Kind::Id(_) | Kind::Item { .. })
+                && !toks[i].text.is_empty()
+        });
+        if let Some(i) = value.filter(|_| !bound.query.iter().any(|(k, _)| k == p.name)) {
+            used[i] = true;
+            used[c] = true;
+            bound.query.push((p.name.to_string(), toks[i].text.clone()));
+        }
+    }
+}
+
+/// The prompt's unknown words nothing has taken yet, joined ("Acme Inc"); after
+/// a search cue, only the words that follow it ("anyone called okonkwo").
 fn free_text(a: &Analysis, used: &[bool]) -> Option<String> {
-    let free: Vec<&str> = a
-        .free
+    let free: Vec<usize> = a.free.iter().copied().filter(|&i| !used[i]).collect();
+    let cue = (0..a.tokens.len()).rfind(|&i| SEARCH_CUES.contains(&a.tokens[i].norm.as_str()));
+    let after: Vec<&str> = free
         .iter()
-        .filter(|&&i| !used[i])
+        .filter(|&&i| cue.is_some_and(|c| i > c))
         .map(|&i| a.tokens[i].text.as_str())
         .collect();
-    (!free.is_empty()).then(|| free.join(" "))
+    let words: Vec<&str> = if after.is_empty() {
+        free.iter()
+            .filter(|&&i| Some(i) != cue)
+            .map(|&i| a.tokens[i].text.as_str())
+            .collect()
+    } else {
+        after
+    };
+    (!words.is_empty()).then(|| words.join(" "))
 }
 
 fn typed_field(op: &Operation, key: &str, text: &str) -> Value {

@@ -136,6 +136,39 @@ pub fn split(prompt: &str) -> Vec<(String, bool)> {
         }
         out.extend(call_parts(tok));
     }
+    join_phones(out)
+}
+
+/// Rejoins a phone number typed with spaces: `+1 415 555 0142`, `(312) 555-0187`.
+/// A run starts at `+digits` or `(digits)` and takes the digit groups after it
+/// while the whole still reads as a phone number.
+fn join_phones(tokens: Vec<(String, bool)>) -> Vec<(String, bool)> {
+    let group =
+        |t: &str| t.len() >= 2 && t.chars().all(|c| c.is_ascii_digit() || "-()".contains(c));
+    let starts = |t: &str| {
+        t.strip_prefix('+')
+            .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+            || (t.starts_with('(') && t.ends_with(')') && group(t))
+    };
+    let mut out: Vec<(String, bool)> = Vec::with_capacity(tokens.len());
+    let mut it = tokens.into_iter().peekable();
+    while let Some((tok, quoted)) = it.next() {
+        if quoted || !starts(&tok) {
+            out.push((tok, quoted));
+            continue;
+        }
+        let mut phone = tok;
+        while let Some((next, false)) = it.peek() {
+            let joined = format!("{phone} {next}");
+            let digits = joined.chars().filter(char::is_ascii_digit).count();
+            if !group(next) || digits > 15 {
+                break;
+            }
+            phone = joined;
+            it.next();
+        }
+        out.push((phone, false));
+    }
     out
 }
 
@@ -237,6 +270,21 @@ pub fn classify(raw: String, quoted: bool, lex: &Lexicon) -> Token {
     }
 }
 
+/// Shaped like a Clerk ID whose prefix the lexicon does not know:
+/// `scimdir_2Pk8Lm3VqZ` (lower-case prefix, `_`, five or more letters and
+/// digits with at least one digit). Such a token can fill an ID path
+/// parameter that no known ID fits.
+pub fn id_shaped(text: &str) -> bool {
+    let Some((prefix, rest)) = text.split_once('_') else {
+        return false;
+    };
+    (1..=12).contains(&prefix.len())
+        && prefix.bytes().all(|b| b.is_ascii_lowercase())
+        && rest.len() >= 5
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        && rest.bytes().any(|b| b.is_ascii_digit())
+}
+
 fn item(raw: &str) -> Option<Token> {
     let key_end = raw.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))?;
     if key_end == 0 || !raw.as_bytes()[0].is_ascii_alphabetic() && raw.as_bytes()[0] != b'_' {
@@ -314,7 +362,8 @@ fn is_ident(s: &str) -> bool {
     let has_alpha = s.chars().any(|c| c.is_alphabetic());
     let inner_upper =
         s.chars().skip(1).any(|c| c.is_uppercase()) && s.chars().any(|c| c.is_lowercase());
-    s.len() >= 2 && (has_alpha && (has_sep || has_digit) || inner_upper) && !s.starts_with('-')
+    let alnum = s.chars().filter(|c| c.is_alphanumeric()).count();
+    alnum >= 2 && (has_alpha && (has_sep || has_digit) || inner_upper) && !s.starts_with('-')
 }
 
 #[cfg(test)]

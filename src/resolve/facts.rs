@@ -61,6 +61,8 @@ pub struct OpFacts {
     pub list_values: u8,
     /// Parameter and top-level body field names.
     pub names: &'static [&'static str],
+    /// Singular words of each query parameter and top-level body field name.
+    pub param_parts: &'static [&'static [&'static str]],
     /// Singular words of the last literal path segment.
     pub last_parts: &'static [&'static str],
     /// Singular words of every literal path segment.

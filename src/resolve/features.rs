@@ -69,6 +69,10 @@ pub struct Prompt {
     pub tokens: usize,
     /// Asked as a question (a question word first, or a question mark last).
     pub question: bool,
+    /// Says a word that reverses an action ("lift", "remove", "undo").
+    pub reversed: bool,
+    /// An ID kind the prompt states more than once ("ban user_1 user_2").
+    pub many_id: Option<String>,
 }
 
 /// Words that open a question.
@@ -144,6 +148,13 @@ impl Prompt {
             }
         }
         // Plurals as typed too: "users" asks for a list, "user" for one.
+        p.reversed = p.words.iter().any(|w| lex.reverse.contains(w));
+        let mut kinds: Vec<&str> = p.ids.iter().map(String::as_str).collect();
+        kinds.sort_unstable();
+        p.many_id = kinds
+            .windows(2)
+            .find(|w| w[0] == w[1])
+            .map(|w| w[0].to_string());
         for w in raw_words.iter().filter(|w| singular(w) != **w) {
             if families & family::WORDS != 0 {
                 push(b'w', w);
@@ -333,7 +344,7 @@ fn expansions(raw: &[String], lex: &Lexicon, push: &mut impl FnMut(u8, &str)) {
 }
 
 /// Number of structural features per (prompt, operation).
-pub const STRUCTURE: usize = 24;
+pub const STRUCTURE: usize = 27;
 
 /// Names of the structural features, for `--explain` and the model report.
 pub const STRUCTURE_NAMES: [&str; STRUCTURE] = [
@@ -361,6 +372,9 @@ pub const STRUCTURE_NAMES: [&str; STRUCTURE] = [
     "plural names collection",
     "plural names item",
     "undoes what is asked",
+    "a parameter named",
+    "path ids missing, value unfit",
+    "does what is asked",
 ];
 
 /// The structural features of `prompt` for operation `op` of `version`.
@@ -387,6 +401,13 @@ pub fn structure(prompt: &Prompt, f: &OpFacts, bm25: f32, families: u32) -> [f32
         s[21] = f32::from(u8::from(plural && !f.item));
         s[22] = f32::from(u8::from(plural && f.item));
         s[23] = f32::from(u8::from(undoes(prompt, f)));
+        // "find the user by username jdoe": a word naming a filter or field.
+        s[24] = f32::from(u8::from(f.param_parts.iter().any(|parts| {
+            !parts.is_empty() && parts.iter().all(|w| prompt.words.iter().any(|x| x == w))
+        })));
+        // "get user john_doe": the value given is not the ID the path needs.
+        s[25] = f32::from(u8::from(s[1] > 0.0 && s[7] > 0.0));
+        s[26] = f32::from(u8::from(does(prompt, f)));
     }
     if families & family::BM25 != 0 {
         s[15] = bm25.sqrt();
@@ -396,18 +417,20 @@ pub fn structure(prompt: &Prompt, f: &OpFacts, bm25: f32, families: u32) -> [f32
 }
 
 fn ids(p: &Prompt, f: &OpFacts, s: &mut [f32; STRUCTURE]) {
-    let mut used = vec![false; p.ids.len()];
+    // Prompts are cut at 64 tokens, so a bit mask holds which IDs are taken.
+    let mut used = 0u64;
+    let taken = |used: u64, i: usize| i < 64 && used & (1 << i) != 0;
     let mut filled = 0;
     for kinds in f.path_id_kinds {
         if let Some(i) =
-            (0..p.ids.len()).find(|&i| !used[i] && kinds.iter().any(|k| *k == p.ids[i]))
+            (0..p.ids.len()).find(|&i| !taken(used, i) && kinds.iter().any(|k| *k == p.ids[i]))
         {
-            used[i] = true;
+            used |= 1u64.checked_shl(i as u32).unwrap_or(0);
             filled += 1;
         }
     }
     let other = (0..p.ids.len())
-        .filter(|&i| !used[i] && f.other_id_kinds.iter().any(|k| *k == p.ids[i]))
+        .filter(|&i| !taken(used, i) && f.other_id_kinds.iter().any(|k| *k == p.ids[i]))
         .count();
     s[0] = filled as f32;
     s[1] = (f.path_id_kinds.len() - filled) as f32;
@@ -416,9 +439,7 @@ fn ids(p: &Prompt, f: &OpFacts, s: &mut [f32; STRUCTURE]) {
 }
 
 fn values(p: &Prompt, f: &OpFacts, s: &mut [f32; STRUCTURE]) {
-    let mut kinds: Vec<&str> = p.ids.iter().map(String::as_str).collect();
-    kinds.sort_unstable();
-    let many_id = kinds.windows(2).find(|w| w[0] == w[1]).map(|w| w[0]);
+    let many_id = p.many_id.as_deref();
     let many_value = ValueKind::ALL
         .into_iter()
         .find(|v| p.values[*v as usize] >= 2 && f.accepts & v.bit() != 0);
@@ -462,9 +483,12 @@ fn names(p: &Prompt, f: &OpFacts, s: &mut [f32; STRUCTURE]) {
 }
 
 /// The operation undoes what the prompt asks for: its action is `un` + a word
-/// the prompt says ("lock" asked, `/unlock` offered), and the prompt does not
-/// say the `un` form itself.
+/// the prompt says ("lock" asked, `/unlock` offered), and the prompt says
+/// neither the `un` form itself nor a word that reverses ("lift the ban").
 fn undoes(p: &Prompt, f: &OpFacts) -> bool {
+    if p.reversed {
+        return false;
+    }
     f.last_parts.iter().any(|part| {
         part.strip_prefix("un").is_some_and(|base| {
             base.len() >= 3
@@ -472,6 +496,15 @@ fn undoes(p: &Prompt, f: &OpFacts) -> bool {
                 && !p.words.iter().any(|w| w == part)
         })
     })
+}
+
+/// The operation's action is a verb the prompt says, not reversed by another
+/// word ("lock the account" and `/lock`; not "lift the lock").
+fn does(p: &Prompt, f: &OpFacts) -> bool {
+    !p.reversed
+        && f.last_parts.last().is_some_and(|action| {
+            p.words.iter().any(|w| w == action) && super::lexicon::get().verbs.contains(action)
+        })
 }
 
 fn frac(words: &[&str], has: impl Fn(&&str) -> bool) -> f32 {

@@ -16,6 +16,8 @@ pub struct Lexicon {
     /// Parameter name -> accepted entity kinds.
     pub params: StaticMap<&'static [&'static str]>,
     pub stop: StaticSet,
+    /// Words that reverse the action they go with ("lift the ban", "remove the lock").
+    pub reverse: StaticSet,
 }
 
 /// Where each first byte's keys start and end in a sorted key list.
@@ -111,6 +113,7 @@ static LEXICON: Lexicon = Lexicon {
     ids: IDS,
     params: static_map!(PARAMS),
     stop: StaticSet(static_map!(STOP)),
+    reverse: StaticSet(static_map!(REVERSE)),
 };
 
 pub fn get() -> &'static Lexicon {
@@ -213,7 +216,7 @@ mod tests {
         for k in l.params.keys() {
             assert!(l.params.get(k).is_some(), "{k}");
         }
-        for set in [&l.stop, &l.verbs] {
+        for set in [&l.stop, &l.verbs, &l.reverse] {
             for w in set.keys() {
                 assert!(set.contains(w), "{w}");
             }

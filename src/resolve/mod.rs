@@ -18,7 +18,7 @@ use lexicon::HashSet;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::catalog::{Operation, Tag, Version};
+use crate::catalog::{Method, Operation, Tag, Version};
 
 /// What the user wants done with the prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -435,6 +435,78 @@ fn browse_syntax(raw: &Raw, detail: bool, version: &'static Version) -> Option<R
 }
 
 /// Plain language: the model decides the mode and ranks the operations.
+/// "get user john_doe": the best read names one item by its Clerk ID, which the
+/// prompt does not give, but it gives a value that the collection's list
+/// filters take (`username`, `email_address`, `query`, ...). Then the list call
+/// with that filter is the lookup that can be sent, and it goes first.
+fn look_up_by_value(
+    candidates: &mut Vec<Candidate>,
+    a: &bind::Analysis,
+    version: &'static Version,
+    notes: &mut Vec<String>,
+) {
+    let Some(best) = candidates.first() else {
+        return;
+    };
+    let op = best.operation;
+    let Some((collection, _)) = op.path.rsplit_once('/') else {
+        return;
+    };
+    let item = op.path_params().last().map(|p| p.name);
+    if op.method != Method::Get
+        || !op.path.ends_with('}')
+        || best.missing[..] != [item.unwrap_or("")]
+    {
+        return;
+    }
+    let is_filter = |k: &str| !matches!(k, "limit" | "offset" | "order_by" | "paginated");
+    let found = candidates
+        .iter()
+        .position(|c| c.operation.method == Method::Get && c.operation.path == collection);
+    let list = match found {
+        Some(i) => candidates.remove(i),
+        None => {
+            let Some(list_op) = version
+                .operations()
+                .iter()
+                .find(|o| o.method == Method::Get && o.path == collection)
+            else {
+                return;
+            };
+            let b = bind::bind(list_op, a, lexicon::get());
+            Candidate {
+                operation: list_op,
+                score: 0.0,
+                reason: "a lookup by value".into(),
+                bound: b.bound,
+                missing: b.missing,
+            }
+        }
+    };
+    let filters: Vec<String> = list
+        .bound
+        .query
+        .iter()
+        .filter(|(k, _)| is_filter(k))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if filters.is_empty() || !list.missing.is_empty() {
+        if let Some(i) = found {
+            candidates.insert(i, list);
+        }
+        return;
+    }
+    notes.push(format!(
+        "{} {} takes a Clerk ID, which the prompt does not give: looking it up with {} {}?{}",
+        op.method,
+        op.path,
+        list.operation.method,
+        list.operation.path,
+        filters.join("&")
+    ));
+    candidates.insert(0, list);
+}
+
 fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version) -> Resolution {
     let lex = lexicon::get();
     let Some(model) = model::get() else {
@@ -498,6 +570,10 @@ fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version
             }
         })
         .collect();
+    let mut candidates = candidates;
+    if mode != 3 {
+        look_up_by_value(&mut candidates, &a, version, &mut notes);
+    }
     let confidence = match candidates.first() {
         None => Confidence::None,
         Some(c) => sure(c.score),

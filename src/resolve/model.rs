@@ -233,17 +233,23 @@ impl Model {
             })
     }
 
+    /// The model's rows for one group of a prompt's features, each weighted by
+    /// idf and the group L2-normalised over the features the model knows.
+    fn weighted_rows(&self, group: &[u32]) -> Vec<(usize, f32)> {
+        let rows: Vec<(usize, f32)> = group
+            .iter()
+            .filter_map(|&h| self.find(h))
+            .map(|r| (r, self.idf(r)))
+            .collect();
+        normalised(rows)
+    }
+
     /// Class scores of a prompt: each group of features (words, n-grams)
     /// weighted by idf and L2-normalised over the features the model knows.
     pub fn class_scores(&self, p: &super::features::Prompt) -> Vec<f32> {
         let mut out = vec![0.0f32; self.n_classes];
         for group in [&p.text, &p.grams] {
-            let rows: Vec<(usize, f32)> = group
-                .iter()
-                .filter_map(|&h| self.find(h))
-                .map(|r| (r, self.idf(r)))
-                .collect();
-            for (r, x) in normalised(rows) {
+            for (r, x) in self.weighted_rows(group) {
                 for (c, w) in self.entries(r) {
                     if let Some(o) = out.get_mut(c) {
                         *o += w * x;
@@ -509,12 +515,7 @@ impl Model {
         let classes: Vec<usize> = self.op_classes(i).collect();
         let mut out: Vec<(String, f32)> = Vec::new();
         for group in [&p.text, &p.grams] {
-            let rows: Vec<(usize, f32)> = group
-                .iter()
-                .filter_map(|&h| self.find(h))
-                .map(|r| (r, self.idf(r)))
-                .collect();
-            for (r, x) in normalised(rows) {
+            for (r, x) in self.weighted_rows(group) {
                 let w: f32 = self
                     .entries(r)
                     .filter(|(c, _)| classes.contains(c))

@@ -944,6 +944,9 @@ fn index_texts(op: &OpOut, tag_desc: &BTreeMap<&str, &str>) -> Vec<String> {
 // Lexicon: src/resolve/lexicon.txt -> sorted static tables (no parsing at run time)
 // ---------------------------------------------------------------------------
 
+/// The lexicon's sections that are word sets (each becomes a `static NAME`).
+const SET_SECTIONS: [&str; 4] = ["stop", "verbs", "reverse", "cues"];
+
 /// The lexicon as Rust statics, and its `[params]` table (for [`op_facts`]).
 fn lexicon_code(text: &str) -> (String, BTreeMap<String, Vec<String>>) {
     let mut phrases: Vec<(Vec<String>, Vec<String>)> = Vec::new();
@@ -980,12 +983,8 @@ fn lexicon_code(text: &str) -> (String, BTreeMap<String, Vec<String>>) {
                     .extend(words(right));
             }
             "ids" => ids.push((left.to_string(), right.to_string())),
-            "stop" | "verbs" | "reverse" => {
-                let key: &str = match section.as_str() {
-                    "stop" => "stop",
-                    "verbs" => "verbs",
-                    _ => "reverse",
-                };
+            set if SET_SECTIONS.contains(&set) => {
+                let key = SET_SECTIONS.iter().find(|s| **s == set).unwrap();
                 sets.entry(key).or_default().extend(words(left));
             }
             other => panic!("lexicon.txt: unknown section [{other}]"),
@@ -1032,7 +1031,7 @@ fn lexicon_code(text: &str) -> (String, BTreeMap<String, Vec<String>>) {
         )
         .unwrap();
     }
-    for name in ["stop", "verbs", "reverse"] {
+    for name in SET_SECTIONS {
         let v: Vec<String> = sets
             .get(name)
             .cloned()
@@ -1135,17 +1134,17 @@ fn op_facts(op: &OpOut, table: &BTreeMap<String, Vec<String>>) -> String {
     let mut f = Facts::default();
     for p in &op.params {
         let path = p.location == "path";
+        let k = kinds(&p.name);
+        // A path value that is a name, not an ID (`{slug}`, an "ID or slug").
+        let named = k.is_empty() || p.description.to_ascii_lowercase().contains("slug");
         f.take(
             &p.name,
             &p.ty,
             p.format.as_deref(),
-            kinds(&p.name),
+            k,
             p.ty.ends_with("[]"),
             path,
         );
-        // A path value that is a name, not an ID (`{slug}`, an "ID or slug").
-        let named =
-            kinds(&p.name).is_empty() || p.description.to_ascii_lowercase().contains("slug");
         if path && named {
             f.accepts |= takes::ValueKind::Ident.bit();
         }

@@ -634,27 +634,14 @@ fn bind_query(op: &'static Operation, a: &Analysis, used: &mut [bool], bound: &m
     }
 }
 
-/// Words that introduce a search term: what follows them is the query.
-const SEARCH_CUES: &[&str] = &[
-    "called",
-    "named",
-    "like",
-    "containing",
-    "contains",
-    "includes",
-    "including",
-    "matching",
-    "match",
-    "matches",
-];
-
 /// "email containing acme", "name like Nakamura": a field's word, a search
 /// cue, then the value fills the field's partial-match filter (`email_address_query`,
 /// `name_query`) where the operation has one.
 fn partial_match_filters(op: &Operation, a: &Analysis, used: &mut [bool], bound: &mut Bound) {
     let toks = &a.tokens;
+    let cues = &super::lexicon::get().cues;
     for c in 1..toks.len() {
-        if !SEARCH_CUES.contains(&toks[c].norm.as_str()) {
+        if !cues.contains(&toks[c].norm) {
             continue;
         }
         let field = singular(&toks[c - 1].norm);
@@ -680,7 +667,8 @@ fn partial_match_filters(op: &Operation, a: &Analysis, used: &mut [bool], bound:
 /// a search cue, only the words that follow it ("anyone called okonkwo").
 fn free_text(a: &Analysis, used: &[bool]) -> Option<String> {
     let free: Vec<usize> = a.free.iter().copied().filter(|&i| !used[i]).collect();
-    let cue = (0..a.tokens.len()).rfind(|&i| SEARCH_CUES.contains(&a.tokens[i].norm.as_str()));
+    let cues = &super::lexicon::get().cues;
+    let cue = (0..a.tokens.len()).rfind(|&i| cues.contains(&a.tokens[i].norm));
     let after: Vec<&str> = free
         .iter()
         .filter(|&&i| cue.is_some_and(|c| i > c))

@@ -18,6 +18,8 @@ pub struct Lexicon {
     pub stop: StaticSet,
     /// Words that reverse the action they go with ("lift the ban", "remove the lock").
     pub reverse: StaticSet,
+    /// Words that introduce a search term ("called", "containing").
+    pub cues: StaticSet,
 }
 
 /// Where each first byte's keys start and end in a sorted key list.
@@ -114,6 +116,7 @@ static LEXICON: Lexicon = Lexicon {
     params: static_map!(PARAMS),
     stop: StaticSet(static_map!(STOP)),
     reverse: StaticSet(static_map!(REVERSE)),
+    cues: StaticSet(static_map!(CUES)),
 };
 
 pub fn get() -> &'static Lexicon {
@@ -216,7 +219,7 @@ mod tests {
         for k in l.params.keys() {
             assert!(l.params.get(k).is_some(), "{k}");
         }
-        for set in [&l.stop, &l.verbs, &l.reverse] {
+        for set in [&l.stop, &l.verbs, &l.reverse, &l.cues] {
             for w in set.keys() {
                 assert!(set.contains(w), "{w}");
             }

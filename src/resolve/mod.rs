@@ -460,29 +460,26 @@ fn look_up_by_value(
         return;
     }
     let is_filter = |k: &str| !matches!(k, "limit" | "offset" | "order_by" | "paginated");
-    let found = candidates
-        .iter()
-        .position(|c| c.operation.method == Method::Get && c.operation.path == collection);
-    let list = match found {
-        Some(i) => candidates.remove(i),
+    let is_list = |o: &Operation| o.method == Method::Get && o.path == collection;
+    let ranked = candidates.iter().position(|c| is_list(c.operation));
+    let i = match ranked {
+        Some(i) => i,
         None => {
-            let Some(list_op) = version
-                .operations()
-                .iter()
-                .find(|o| o.method == Method::Get && o.path == collection)
-            else {
+            let Some(list_op) = version.operations().iter().find(|o| is_list(o)) else {
                 return;
             };
             let b = bind::bind(list_op, a, lexicon::get());
-            Candidate {
+            candidates.push(Candidate {
                 operation: list_op,
                 score: 0.0,
                 reason: "a lookup by value".into(),
                 bound: b.bound,
                 missing: b.missing,
-            }
+            });
+            candidates.len() - 1
         }
     };
+    let list = &candidates[i];
     let filters: Vec<String> = list
         .bound
         .query
@@ -491,8 +488,8 @@ fn look_up_by_value(
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     if filters.is_empty() || !list.missing.is_empty() {
-        if let Some(i) = found {
-            candidates.insert(i, list);
+        if ranked.is_none() {
+            candidates.pop();
         }
         return;
     }
@@ -504,6 +501,7 @@ fn look_up_by_value(
         list.operation.path,
         filters.join("&")
     ));
+    let list = candidates.remove(i);
     candidates.insert(0, list);
 }
 

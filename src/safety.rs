@@ -149,20 +149,99 @@ pub fn dotenv_value(text: &str, key: &str) -> Option<String> {
     None
 }
 
-/// How much harm an operation can do.
+/// How much harm an operation can do. Every write is confirmed; the class
+/// sets the wording: a disruptive call takes effect at once but the API can
+/// undo it, an irreversible one destroys or replaces something for good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Class {
     /// Reads only (GET).
     Read,
-    /// Changes state and can be undone or redone (create, update).
+    /// Creates or changes something; can be changed again.
     Write,
-    /// Destroys or revokes something, or locks someone out: cannot be undone by the API.
-    Destructive,
+    /// Cuts someone off at once (ban, lock, sign a session out), and can be undone.
+    Disruptive,
+    /// Destroys or replaces something the API cannot restore (DELETE, rotate, revoke a token).
+    Irreversible,
 }
 
-/// Words of a path or operationId that mark a POST/PUT/PATCH as destructive.
-const DESTRUCTIVE_WORDS: &[&str] = &[
+/// What a POST/PUT/PATCH action does, keyed by the path's last segment (and,
+/// where it matters, the resource before it): its class and what it does.
+/// `tests/safety.rs` checks that every write of the latest spec whose words
+/// sound destructive has an entry here, so none is left to a guess.
+const EFFECTS: &[(&str, &str, Class, &str)] = &[
+    // (segment, resource or "" for any, class, what it does)
+    (
+        "ban",
+        "",
+        Class::Disruptive,
+        "bans the user: all their sessions are revoked and they cannot sign in until unbanned",
+    ),
+    (
+        "lock",
+        "",
+        Class::Disruptive,
+        "locks the user out: they cannot sign in until unlocked",
+    ),
+    (
+        "revoke",
+        "sessions",
+        Class::Disruptive,
+        "signs the session's device out at once; the user can sign in again",
+    ),
+    (
+        "set_compromised",
+        "",
+        Class::Disruptive,
+        "marks the password compromised: the user must reset it before signing in with it",
+    ),
+    (
+        "reject",
+        "",
+        Class::Disruptive,
+        "rejects the waitlist entry",
+    ),
+    (
+        "revoke",
+        "",
+        Class::Irreversible,
+        "revokes it for good: it cannot be reinstated, only replaced",
+    ),
+    (
+        "revoke_token",
+        "",
+        Class::Irreversible,
+        "revokes the token for good: its holder must authorize again",
+    ),
+    (
+        "rotate",
+        "",
+        Class::Irreversible,
+        "replaces the secret: the old one stops working at once and cannot be restored",
+    ),
+    (
+        "rotate_api_key",
+        "",
+        Class::Irreversible,
+        "replaces the API key: the old one stops working at once and cannot be restored",
+    ),
+    (
+        "rotate_secret",
+        "",
+        Class::Irreversible,
+        "replaces the client secret: the old one stops working at once and cannot be restored",
+    ),
+    (
+        "remove_password",
+        "",
+        Class::Irreversible,
+        "removes the user's password for good: they must sign in another way or set a new one",
+    ),
+];
+
+/// Words of a path or operationId that sound destructive. A write with one of
+/// them and no [`EFFECTS`] entry is treated as irreversible (the safe side).
+pub const DESTRUCTIVE_WORDS: &[&str] = &[
     "ban",
     "lock",
     "revoke",
@@ -181,28 +260,75 @@ const DESTRUCTIVE_WORDS: &[&str] = &[
     "logout",
 ];
 
+/// The path's last literal segment and the one before it
+/// (`/users/{user_id}/ban` → ("ban", "users")).
+fn action_of(op: &Operation) -> (&'static str, &'static str) {
+    let mut lit = op
+        .path
+        .split('/')
+        .filter(|s| !s.is_empty() && !s.starts_with('{'));
+    let last = lit.next_back().unwrap_or("");
+    (last, lit.next_back().unwrap_or(""))
+}
+
+/// The [`EFFECTS`] entry of a POST/PUT/PATCH, if it has one.
+pub fn effect(op: &Operation) -> Option<(Class, &'static str)> {
+    let (seg, resource) = action_of(op);
+    EFFECTS
+        .iter()
+        .find(|(s, r, ..)| *s == seg && (r.is_empty() || *r == resource))
+        .map(|(_, _, c, what)| (*c, *what))
+}
+
+/// True when a write's path or operationId has a destructive-sounding word
+/// and it is not itself an undo (`unban`, `unlock`, `unset_compromised`).
+pub fn sounds_destructive(op: &Operation) -> bool {
+    let (seg, _) = action_of(op);
+    if op.method == Method::Get || seg.starts_with("un") {
+        return false;
+    }
+    let path = op.path.to_ascii_lowercase();
+    let id = crate::index::schema::words(op.operation_id);
+    DESTRUCTIVE_WORDS.iter().any(|w| {
+        path.split(['/', '_'])
+            .any(|seg| seg == *w || seg.trim_end_matches('s') == *w)
+            || path.contains(&format!("/{w}"))
+            || id.split(' ').any(|x| x == *w)
+    })
+}
+
 /// Classifies an operation per operation, not only by method: `POST
-/// /users/{id}/ban` and `POST /machines/{id}/secret_key/rotate` are destructive.
+/// /users/{id}/ban` is disruptive, `POST /machines/{id}/secret_key/rotate`
+/// irreversible, `POST /users/{id}/unban` a plain write.
 pub fn classify(op: &Operation) -> Class {
     match op.method {
         Method::Get => Class::Read,
-        Method::Delete => Class::Destructive,
-        _ => {
-            let path = op.path.to_ascii_lowercase();
-            let id = crate::index::schema::words(op.operation_id);
-            let hit = DESTRUCTIVE_WORDS.iter().any(|w| {
-                path.split(['/', '_'])
-                    .any(|seg| seg == *w || seg.trim_end_matches('s') == *w)
-                    || path.contains(&format!("/{w}"))
-                    || id.split(' ').any(|x| x == *w)
-            });
-            if hit {
-                Class::Destructive
-            } else {
-                Class::Write
-            }
-        }
+        Method::Delete => Class::Irreversible,
+        _ => match effect(op) {
+            Some((c, _)) => c,
+            None if sounds_destructive(op) => Class::Irreversible,
+            None => Class::Write,
+        },
     }
+}
+
+/// The operation that undoes a disruptive one, from the spec itself: the same
+/// path with `un` before the action (`/ban` → `/unban`, `set_compromised` →
+/// `unset_compromised`).
+pub fn undo_of(op: &'static Operation) -> Option<&'static Operation> {
+    let (seg, _) = action_of(op);
+    let base = op.path.strip_suffix(seg)?;
+    let version = crate::catalog::versions().iter().find(|v| {
+        v.operations()
+            .as_ptr_range()
+            .contains(&(op as *const Operation))
+    })?;
+    [
+        format!("{base}un{seg}"),
+        format!("{base}un{}", seg.trim_start_matches("un")),
+    ]
+    .iter()
+    .find_map(|p| version.operation(op.method, p))
 }
 
 /// What a caller allows. Built from the environment by the CLI, or by hand.
@@ -274,19 +400,35 @@ pub fn check(policy: &Policy, op: &Operation) -> Result<Decision, Error> {
         .filter(|s| !policy.has(s))
         .collect();
     if !missing.is_empty() && !policy.admin {
-        let kind = if op.method == Method::Delete {
-            "a delete"
-        } else {
-            "a write"
-        };
-        return Err(Error::refused(format!(
-            "{} {} is {kind} operation and your scopes don't allow it (CLERK_BAPI_SCOPES lacks {}); rerun with --admin to bypass",
-            op.method,
-            op.path,
-            missing.join(", ")
-        )));
+        return Err(Error::refused(scope_refusal(policy, op, &missing)));
     }
     Ok(Decision::Confirm)
+}
+
+/// Says what to set: the export line that allows this call, then `--admin` as
+/// the one-off bypass.
+fn scope_refusal(policy: &Policy, op: &Operation, missing: &[&str]) -> String {
+    let kind = if op.method == Method::Delete {
+        "a delete"
+    } else {
+        "a write"
+    };
+    let mut want: Vec<&str> = policy.scopes.iter().map(String::as_str).collect();
+    want.extend(missing.iter().copied());
+    let export = format!("export CLERK_BAPI_SCOPES={}", want.join(","));
+    let now = if policy.scopes.is_empty() {
+        "CLERK_BAPI_SCOPES is not set".to_string()
+    } else {
+        format!(
+            "CLERK_BAPI_SCOPES={} lacks {}",
+            policy.scopes.join(","),
+            missing.join(" and ")
+        )
+    };
+    format!(
+        "{} {} is {kind} and {now}; nothing was sent. To allow it: `{export}`; or rerun with --admin to bypass the scope check for this one command (it is still confirmed)",
+        op.method, op.path
+    )
 }
 
 /// What is destroyed, per resource (the last noun of the path before an ID or action).
@@ -325,39 +467,11 @@ const DESTROYS: &[(&str, &str)] = &[
     ("scim_directories", "the directory connection and its sync"),
 ];
 
-/// Extra words for destructive POSTs, by the action in the path.
-const ACTIONS: &[(&str, &str)] = &[
-    (
-        "ban",
-        "bans the user: all their sessions are revoked and they cannot sign in until unbanned",
-    ),
-    (
-        "lock",
-        "locks the user out: they cannot sign in until unlocked",
-    ),
-    (
-        "revoke",
-        "revokes it for good: it cannot be reinstated, only replaced",
-    ),
-    (
-        "rotate",
-        "replaces the secret: the old one stops working at once",
-    ),
-    (
-        "remove_password",
-        "removes the user's password: they must sign in another way",
-    ),
-    (
-        "set_compromised",
-        "marks the password compromised: the user must reset it",
-    ),
-    ("reject", "rejects the entry"),
-];
-
 /// One line per warning the operation deserves: IRREVERSIBLE for DELETE and
-/// destructive POSTs (naming what is destroyed), and which metadata a request
+/// irreversible POSTs (naming what is destroyed), DISRUPTIVE with the undo
+/// call for bans and locks, and which metadata a request
 /// writes and how.
-pub fn warnings(op: &Operation, body: Option<&serde_json::Value>) -> Vec<String> {
+pub fn warnings(op: &'static Operation, body: Option<&serde_json::Value>) -> Vec<String> {
     let mut out = Vec::new();
     let class = classify(op);
     let literal: Vec<&str> = op
@@ -381,19 +495,22 @@ pub fn warnings(op: &Operation, body: Option<&serde_json::Value>) -> Vec<String>
             "IRREVERSIBLE: {} {} permanently destroys {what}.",
             op.method, op.path
         ));
-    } else if class == Class::Destructive {
-        let action = literal
-            .iter()
-            .rev()
-            .find_map(|seg| {
-                ACTIONS
-                    .iter()
-                    .find(|(k, _)| seg == k || seg.ends_with(&format!("_{k}")))
-                    .map(|(_, v)| *v)
-            })
-            .map(str::to_string)
+    } else if class != Class::Write && class != Class::Read {
+        let what = effect(op)
+            .map(|(_, w)| w.to_string())
             .unwrap_or_else(|| op.summary.trim_end_matches('.').to_lowercase());
-        out.push(format!("IRREVERSIBLE: {} {} {action}.", op.method, op.path));
+        let line = match (class, undo_of(op)) {
+            (Class::Disruptive, Some(u)) => format!(
+                "DISRUPTIVE: {} {} {what}; it takes effect at once (undo: {} {}).",
+                op.method, op.path, u.method, u.path
+            ),
+            (Class::Disruptive, None) => format!(
+                "DISRUPTIVE: {} {} {what}; it takes effect at once.",
+                op.method, op.path
+            ),
+            _ => format!("IRREVERSIBLE: {} {} {what}.", op.method, op.path),
+        };
+        out.push(line);
     }
     let metadata_fields: Vec<&str> = ["public_metadata", "private_metadata", "unsafe_metadata"]
         .into_iter()
@@ -480,24 +597,24 @@ mod tests {
         assert_eq!(classify(op(Method::Post, "/users")), Class::Write);
         assert_eq!(
             classify(op(Method::Post, "/users/{user_id}/ban")),
-            Class::Destructive
+            Class::Disruptive
         );
-        assert_eq!(classify(op(Method::Post, "/users/ban")), Class::Destructive);
+        assert_eq!(classify(op(Method::Post, "/users/ban")), Class::Disruptive);
         assert_eq!(
             classify(op(Method::Post, "/users/{user_id}/lock")),
-            Class::Destructive
+            Class::Disruptive
         );
         assert_eq!(
             classify(op(Method::Post, "/sessions/{session_id}/revoke")),
-            Class::Destructive
+            Class::Disruptive
         );
         assert_eq!(
             classify(op(Method::Post, "/machines/{machine_id}/secret_key/rotate")),
-            Class::Destructive
+            Class::Irreversible
         );
         assert_eq!(
             classify(op(Method::Delete, "/users/{user_id}")),
-            Class::Destructive
+            Class::Irreversible
         );
         assert_eq!(
             classify(op(Method::Patch, "/users/{user_id}")),
@@ -541,7 +658,17 @@ mod tests {
         let w = warnings(op(Method::Delete, "/organizations/{organization_id}"), None);
         assert!(w[0].contains("invitations") && w[0].contains("domains"));
         let w = warnings(op(Method::Post, "/users/{user_id}/ban"), None);
-        assert!(w[0].contains("IRREVERSIBLE") && w[0].contains("bans"));
+        assert!(
+            w[0].starts_with("DISRUPTIVE") && w[0].contains("bans") && w[0].contains("/unban"),
+            "{w:?}"
+        );
+        assert_eq!(
+            classify(op(
+                Method::Post,
+                "/users/{user_id}/password/unset_compromised"
+            )),
+            Class::Write
+        );
         assert!(warnings(op(Method::Post, "/users"), None).is_empty());
         let w = warnings(op(Method::Patch, "/users/{user_id}/metadata"), None);
         assert!(

@@ -185,15 +185,248 @@ fn unknown_endpoint_is_one_line_usage_error() {
 }
 
 #[test]
-fn bad_flag_is_one_line_usage_error() {
+fn bad_flag_is_a_usage_error_with_claps_hint() {
     let out = clerk()
-        .args(["tags", "--no-such-flag"])
+        .args(["tags", "--jsn"])
         .assert()
         .code(2)
         .get_output()
         .stderr
         .clone();
-    assert_eq!(String::from_utf8(out).unwrap().trim().lines().count(), 1);
+    let err = String::from_utf8(out).unwrap();
+    assert!(
+        err.starts_with("error: unexpected argument '--jsn'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tip: a similar argument exists: '--json'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn long_help_lists_every_option_and_the_exit_codes_short_help_does_not() {
+    use clap::CommandFactory;
+    let out = clerk()
+        .arg("--help")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let long = String::from_utf8(out).unwrap();
+    for a in clerk::cli::Args::command().get_arguments() {
+        if a.is_hide_set() {
+            continue;
+        }
+        if let Some(l) = a.get_long() {
+            assert!(long.contains(&format!("--{l}")), "--help lacks --{l}");
+        }
+        if let Some(s) = a.get_short() {
+            assert!(long.contains(&format!("-{s}")), "--help lacks -{s}");
+        }
+    }
+    for code in ["0  success", "2  usage", "3  refused", "4  network"] {
+        assert!(long.contains(code), "--help lacks exit code `{code}`");
+    }
+    let out = clerk()
+        .arg("-h")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let short = String::from_utf8(out).unwrap();
+    assert!(!short.contains("--connect-timeout") && short.contains("--help"));
+}
+
+#[test]
+fn dash_v_and_bare_version_print_the_tools_version_and_the_specs() {
+    for args in [vec!["-V"], vec!["--version"]] {
+        clerk()
+            .args(&args)
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with(format!(
+                "clerk {}\n",
+                env!("CARGO_PKG_VERSION")
+            )))
+            .stdout(
+                predicate::str::contains("2024-10-01").and(predicate::str::contains("2026-05-12")),
+            );
+    }
+    let j = json(&["-V"]);
+    assert_eq!(j["clerk"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(j["latest"], "2026-05-12");
+}
+
+#[test]
+fn a_prompt_that_matches_nothing_says_so_with_exit_2_and_offers_no_write() {
+    let out = clerk()
+        .args(["--dry-run", "make me a sandwich"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: no endpoint matches `make me a sandwich` (no endpoint's words include `sandwich`); \
+         `clerk tags` lists what the API covers, and --explain shows how the prompt was read\n"
+    );
+    for p in ["asdf", "whoami", "qwerty zxcv"] {
+        let out = clerk()
+            .args(["--dry-run", p])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains("no endpoint matches") && !err.contains("POST"),
+            "{p}: {err}"
+        );
+        assert!(!err.contains("nearest tag"), "{p}: no tag is near: {err}");
+    }
+}
+
+#[test]
+fn a_misspelled_tag_browses_the_near_one_and_says_so() {
+    let out = clerk().arg("Userz").assert().success().get_output().clone();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Users ("));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no tag `Userz`: showing the tag `Users`")
+    );
+    let j = json(&["Organizaitons"]);
+    assert_eq!(j["tag"]["name"], "Organizations");
+}
+
+#[test]
+fn completions_load_in_bash_and_offer_tags_and_paths() {
+    let bin = assert_cmd::cargo::cargo_bin("clerk");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source <('{}' completions bash); complete -p clerk",
+            bin.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("-F _clerk clerk"));
+    let out = clerk()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let script = String::from_utf8(out).unwrap();
+    for w in ["Users", "/users/{user_id}/ban", "--dry-run", "2024-10-01"] {
+        assert!(script.contains(w), "completion lacks {w}");
+    }
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        clerk()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("clerk"));
+    }
+    clerk().args(["completions", "tcsh"]).assert().code(2);
+}
+
+#[test]
+fn man_page_is_roff_with_every_option() {
+    let out = clerk()
+        .arg("man")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let page = String::from_utf8(out).unwrap();
+    assert!(
+        page.contains(".TH clerk 1"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    assert!(page.contains("connect\\-timeout") && page.contains("dry\\-run"));
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let out = clerk()
+        .args(["--color", "always", "asdf"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&out).starts_with("\x1b[1;31merror:\x1b[0m "));
+    let out = clerk()
+        .args(["asdf"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(
+        String::from_utf8_lossy(&out).starts_with("error: "),
+        "piped: no colour"
+    );
+    clerk()
+        .args(["--color", "sometimes", "tags"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn disruptive_and_irreversible_writes_are_worded_apart() {
+    let out = clerk()
+        .env("CLERK_SECRET_KEY", "sk_test_x")
+        .args(["--dry-run", "POST", "/users/user_1/ban"])
+        .assert()
+        .success()
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(
+        err.contains("DISRUPTIVE") && err.contains("undo: POST /users/{user_id}/unban"),
+        "{err}"
+    );
+    assert!(!err.contains("IRREVERSIBLE"), "{err}");
+    let out = clerk()
+        .env("CLERK_SECRET_KEY", "sk_test_x")
+        .args(["--dry-run", "DELETE", "/users/user_1"])
+        .assert()
+        .success()
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8(out).unwrap().contains("IRREVERSIBLE"));
+}
+
+#[test]
+fn json_dry_run_says_mode_operation_and_confidence() {
+    let out = clerk()
+        .env("CLERK_SECRET_KEY", "sk_test_x")
+        .args(["--dry-run", "--json", "GET", "/users"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let j: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(j["mode"], "execute");
+    assert_eq!(j["operation_id"], "GetUserList");
+    assert_eq!(j["confidence"], "exact");
+    assert_eq!(j["guess"], false);
+    assert_eq!(j["class"], "read");
 }
 
 #[test]

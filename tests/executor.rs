@@ -369,7 +369,11 @@ fn refusals_send_nothing() {
     assert!(err.contains("CLERK_SECRET_KEY"), "{err}");
     // A low-confidence write is not run without the user choosing.
     let (code, _, err) = run(clerk(&stub, "write,delete").args(["remove", "it", "--yes"]));
-    assert!(code == 3 || code == 2, "{code}: {err}");
+    // Refused, no match, or only described: never sent.
+    assert!(
+        code == 3 || code == 2 || err.contains("note: showing"),
+        "{code}: {err}"
+    );
     assert!(
         stub.requests().is_empty(),
         "refusals sent {:?}",
@@ -543,8 +547,79 @@ fn terminal_asks_for_missing_values_and_for_a_choice() {
     assert!(text.contains("user_id"), "{text}");
     assert_eq!(stub.requests()[0].target, "/users/user_9");
     // A low-confidence write lists candidates; anything but a number cancels.
-    let (code, text) = on_terminal(&stub, "write,delete", "delete it", "\n");
+    let (code, text) = on_terminal(&stub, "write,delete", "delete user_2abc stuff", "\n");
     assert_eq!(code, 3, "{text}");
     assert!(text.contains("Choose"), "{text}");
     assert_eq!(stub.requests().len(), 1, "a cancelled choice was sent");
+}
+
+#[test]
+fn help_before_anything_describes_it_and_never_sends() {
+    let stub = Stub::ok("[]");
+    for args in [
+        vec!["help", "GET", "/users"],
+        vec!["help", "DELETE", "/users/user_1"],
+        vec!["help", "ban user_2abc"],
+        vec!["--help", "GET", "/users"],
+    ] {
+        let (code, out, err) = run(clerk(&stub, "write,delete").args(&args));
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(
+            out.contains("Responses") || out.contains("responses"),
+            "{args:?}: {out}"
+        );
+    }
+    assert!(stub.requests().is_empty(), "help X must send nothing");
+}
+
+#[test]
+fn unset_scopes_say_what_to_export_and_send_nothing() {
+    let stub = Stub::ok("{}");
+    let (code, _, err) = run(clerk(&stub, "").args(["POST", "/users/user_1/ban", "--yes"]));
+    assert_eq!(code, 3);
+    assert_eq!(
+        err.trim(),
+        "error: POST /users/{user_id}/ban is a write and CLERK_BAPI_SCOPES is not set; nothing was sent. \
+         To allow it: `export CLERK_BAPI_SCOPES=write`; or rerun with --admin to bypass the scope check \
+         for this one command (it is still confirmed)"
+    );
+    let (code, _, err) = run(clerk(&stub, "").args(["DELETE", "/users/user_1", "--yes"]));
+    assert_eq!(code, 3);
+    assert!(
+        err.contains("`export CLERK_BAPI_SCOPES=write,delete`"),
+        "{err}"
+    );
+    assert!(stub.requests().is_empty());
+}
+
+#[test]
+fn flags_in_the_prompt_bind_to_the_endpoints_parameters() {
+    let stub = Stub::ok("[]");
+    let (code, _, err) = run(clerk(&stub, "").args([
+        "list users",
+        "--query",
+        "nguyen",
+        "--order-by=-created_at",
+        "--limit",
+        "5",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let target = &stub.requests()[0].target;
+    assert!(
+        target.contains("query=nguyen")
+            && target.contains("order_by=-created_at")
+            && target.contains("limit=5"),
+        "{target}"
+    );
+    // A flag that is neither clerk's nor the endpoint's: clap's error and hint.
+    let (code, _, err) = run(clerk(&stub, "").args(["GET", "/users", "--dry-rn"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unexpected argument '--dry-rn'") && err.contains("--dry-run"),
+        "{err}"
+    );
+    let (code, _, err) = run(clerk(&stub, "").args(["GET", "/users", "--colour", "red"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--colour"), "{err}");
+    assert_eq!(stub.requests().len(), 1, "a mistyped flag sends nothing");
 }

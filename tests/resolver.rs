@@ -353,9 +353,14 @@ fn quoted_item_values_keep_their_spaces() {
 
 #[test]
 fn vague_writes_are_low_confidence() {
+    // Never sure: a guess to choose from, or no match at all.
     for p in ["delete it", "remove it", "delete token"] {
         let r = resolve(p, None).unwrap();
-        assert_eq!(r.confidence, Confidence::Low, "{p}");
+        assert!(
+            matches!(r.confidence, Confidence::Low | Confidence::None),
+            "{p}: {:?}",
+            r.confidence
+        );
     }
     // "delete X" never lands on creating one.
     let r = resolve("delete token", None).unwrap();

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::catalog::{Method, ParamIn};
+use crate::cli::term::{self, Level};
 use crate::cli::Args;
 use crate::error::{Error, ExitCode};
 use crate::render::response::{self, Style};
@@ -21,10 +22,17 @@ const ALL_PAGE: u64 = 500;
 
 pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
     let policy = Policy::from_env(args.admin, args.yes);
-    let cand = choose(res, &policy)?;
+    let cand = choose(res, &policy, args.dry_run || args.curl)?;
     let op = cand.operation;
+    let pages = op.method == Method::Get && op.param("offset").is_some();
+    if args.all && !pages {
+        return Err(Error::usage(format!(
+            "--all walks the pages of a list; {} has no pages (no offset parameter); nothing was sent",
+            op.display()
+        )));
+    }
     for n in &res.notes {
-        eprintln!("note: {n}");
+        term::say(Level::Note, n);
     }
 
     let inputs = Inputs {
@@ -55,16 +63,19 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
 
     if args.dry_run || args.curl {
         for w in &warnings {
-            eprintln!("warning: {w}");
+            term::say(Level::Warning, w);
         }
         if let Err(e) = safety::check(&policy, op) {
-            eprintln!("note: without --dry-run this would be refused: {e}");
+            term::say(
+                Level::Note,
+                &format!("without --dry-run this would be refused: {e}"),
+            );
         }
         let mut out = std::io::stdout().lock();
         let text = if args.curl {
             req.curl() + "\n"
         } else if args.json {
-            format!("{}\n", req.to_json(secret.as_ref()))
+            format!("{}\n", dry_run_json(&req, secret.as_ref(), res, cand))
         } else {
             req.display(secret.as_ref())
         };
@@ -80,7 +91,7 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
     };
     let decision = safety::check(&policy, op)?;
     for w in &warnings {
-        eprintln!("warning: {w}");
+        term::say(Level::Warning, w);
     }
     if decision == Decision::Confirm && !args.yes && !policy.interactive {
         return Err(refuse_without_terminal(&req));
@@ -94,8 +105,8 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
         timeout: Duration::from_secs(args.timeout.max(1)),
         ..Options::default()
     };
-    let mut note = |s: &str| eprintln!("note: {s}");
-    let resp = if args.all && op.method == Method::Get && op.param("offset").is_some() {
+    let mut note = |s: &str| term::say(Level::Note, s);
+    let resp = if args.all {
         fetch_all(op, &bound, &inputs, &secret, &opts, &mut note)?
     } else {
         // The library's execute: the same scope rule, then confirmation for writes.
@@ -120,7 +131,7 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
             let _ = response::body(&mut out, &resp, style);
         }
         for line in response::error_lines(&resp) {
-            eprintln!("error: HTTP {} {line}", resp.status);
+            term::say(Level::Error, &format!("HTTP {} {line}", resp.status));
         }
         return Ok(ExitCode::Api);
     }
@@ -132,9 +143,42 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
     Ok(ExitCode::Ok)
 }
 
+/// `--json --dry-run`: the request, with what was resolved and how surely.
+fn dry_run_json(
+    req: &Request,
+    secret: Option<&Secret>,
+    res: &Resolution,
+    cand: &Candidate,
+) -> Value {
+    let mut j = req.to_json(secret);
+    let alternatives: Vec<Value> = res
+        .candidates
+        .iter()
+        .filter(|c| !std::ptr::eq(c.operation, cand.operation))
+        .take(3)
+        .map(|c| serde_json::json!({"method": c.operation.method, "path": c.operation.path, "operation_id": c.operation.operation_id}))
+        .collect();
+    let extra = serde_json::json!({
+        "mode": "execute",
+        "dry_run": true,
+        "operation_id": cand.operation.operation_id,
+        "path_template": cand.operation.path,
+        "version": res.version.date,
+        "confidence": res.confidence,
+        "guess": res.confidence == Confidence::Low,
+        "class": safety::classify(cand.operation),
+        "alternatives": alternatives,
+    });
+    if let (Some(m), Value::Object(e)) = (j.as_object_mut(), extra) {
+        m.extend(e);
+    }
+    j
+}
+
 /// The candidate to run. A write on a low-confidence guess is never run without
-/// the user choosing: asked on a terminal, refused (exit 3) otherwise.
-fn choose<'r>(res: &'r Resolution, policy: &Policy) -> Result<&'r Candidate, Error> {
+/// the user choosing: asked on a terminal, refused (exit 3) otherwise. A dry
+/// run sends nothing, so it shows the guess, marked as one, with the others.
+fn choose<'r>(res: &'r Resolution, policy: &Policy, dry: bool) -> Result<&'r Candidate, Error> {
     let best = res
         .best()
         .ok_or_else(|| Error::usage("no endpoint matches"))?;
@@ -157,22 +201,35 @@ fn choose<'r>(res: &'r Resolution, policy: &Policy) -> Result<&'r Candidate, Err
     if !best.operation.method.is_write() {
         let others: Vec<String> = alts[1..].iter().map(|c| c.operation.display()).collect();
         if !others.is_empty() {
-            eprintln!(
-                "note: running {}; did you mean {}?",
-                best.operation.display(),
-                others.join(" or ")
+            term::say(
+                Level::Note,
+                &format!(
+                    "running {}; did you mean {}?",
+                    best.operation.display(),
+                    others.join(" or ")
+                ),
             );
         }
         return Ok(best);
     }
+    let mut msg = Vec::new();
+    list(&mut msg);
+    let candidates = String::from_utf8_lossy(&msg).trim_end().to_string();
+    if dry {
+        term::say(
+            Level::Note,
+            &format!(
+                "a guess, not sure which endpoint you mean; showing {} (without --dry-run you would be asked to choose):\n{candidates}",
+                best.operation.display()
+            ),
+        );
+        return Ok(best);
+    }
     if !policy.interactive {
-        let mut msg = Vec::new();
-        list(&mut msg);
         return Err(Error::refused(format!(
-            "not sure which endpoint you mean, and the best guess ({}) is a write; name it explicitly, e.g. `clerk {} ...`. Candidates: {}",
+            "not sure which endpoint you mean, and the best guess ({}) is a write; nothing was sent. Name it explicitly, e.g. `clerk {} ...`, or pick one:\n{candidates}",
             best.operation.display(),
             best.operation.display(),
-            String::from_utf8_lossy(&msg).trim().replace('\n', ";")
         )));
     }
     eprintln!("Not sure which endpoint you mean:");
@@ -322,10 +379,10 @@ fn refuse_without_terminal(req: &Request) -> Error {
 fn ask(req: &Request, secret: &Secret, class: Class) -> bool {
     eprintln!();
     eprint!("{}", req.display(Some(secret)));
-    let prompt = if class == Class::Destructive {
-        "This cannot be undone. Send it? [y/N] "
-    } else {
-        "Send it? [y/N] "
+    let prompt = match class {
+        Class::Irreversible => "This cannot be undone. Send it? [y/N] ",
+        Class::Disruptive => "This takes effect at once. Send it? [y/N] ",
+        _ => "Send it? [y/N] ",
     };
     eprint!("{prompt}");
     read_line().is_ok_and(|a| matches!(a.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
@@ -407,10 +464,13 @@ fn more_pages_note(resp: &transport::Response, inputs: &Inputs) {
         .unwrap_or(0);
     let seen = offset + items.len() as u64;
     if seen < total {
-        eprintln!(
-            "note: showing {}-{} of {total}; more with --offset {seen} or --all",
-            offset + 1,
-            seen
+        term::say(
+            Level::Note,
+            &format!(
+                "showing {}-{} of {total}; more with --offset {seen} or --all",
+                offset + 1,
+                seen
+            ),
         );
     }
 }

@@ -3,6 +3,7 @@
 //! stdout, errors, warnings and progress to stderr.
 
 pub mod execute;
+pub mod term;
 
 use std::io::Write;
 
@@ -12,6 +13,7 @@ use crate::catalog::{self, Version};
 use crate::error::{Error, ExitCode};
 use crate::render;
 use crate::resolve::{self, Mode, Resolution};
+use term::Level;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -52,13 +54,22 @@ pub struct Args {
     #[arg(value_name = "PROMPT")]
     pub prompt: Vec<String>,
 
-    /// Show usage, or with an endpoint, show its definition.
-    #[arg(short = 'h', long = "help")]
+    /// Short usage; with an endpoint, show its definition (never sends).
+    #[arg(short = 'h')]
     pub help: bool,
 
-    /// Spec version to use (default: the newest embedded one). `version DATE` in the prompt works too.
-    #[arg(long = "version", value_name = "DATE")]
+    /// Every option and the exit codes; with an endpoint, show its definition.
+    #[arg(long = "help")]
+    pub long_help: bool,
+
+    /// Spec version to use (default: the newest embedded one; `version DATE` in the
+    /// prompt works too). Without a DATE: print clerk's version, as -V does.
+    #[arg(long = "version", value_name = "DATE", num_args = 0..=1, default_missing_value = "")]
     pub version: Option<String>,
+
+    /// Print clerk's version and the embedded spec versions.
+    #[arg(short = 'V')]
+    pub show_version: bool,
 
     /// Machine-readable JSON output (stable field names, see README).
     #[arg(long)]
@@ -127,29 +138,43 @@ pub struct Args {
     /// Print request details (key masked) on stderr.
     #[arg(short = 'v', long)]
     pub verbose: bool,
+
+    /// In an endpoint's definition, cut each description to one line.
+    #[arg(long)]
+    pub short: bool,
+
+    /// When to colour errors, warnings and notes (NO_COLOR is honoured under auto).
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t)]
+    pub color: term::ColorChoice,
+
+    /// Flags typed after the prompt that are not clerk's (`--status expired`),
+    /// taken as `name=value` items; each must name a parameter of the endpoint.
+    #[arg(skip)]
+    pub prompt_flags: Vec<String>,
+
+    /// clap's error for those flags, shown when one names no parameter.
+    #[arg(skip)]
+    pub flag_error: Option<String>,
 }
 
 /// Runs the CLI with the process arguments; returns the process exit code.
 pub fn main() -> i32 {
-    let args = match Args::try_parse() {
+    let args = match parse(std::env::args().collect()) {
         Ok(a) => a,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                let _ = e.print();
-                return 0;
-            }
-            // clap's message is multi-line; keep the first line and a hint.
-            let msg = e.to_string();
-            let first = msg
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
-            eprintln!("error: {first} (see `clerk --help`)");
-            return ExitCode::Usage as i32;
+            let code = if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                0
+            } else {
+                ExitCode::Usage as i32
+            };
+            // clap's own rendering: the error, its "tip: a similar argument
+            // exists" hint and the usage line.
+            let _ = e.print();
+            return code;
         }
     };
+    term::init(args.color);
     match run(&args) {
         Ok(code) => code as i32,
         Err(e) => {
@@ -157,16 +182,83 @@ pub fn main() -> i32 {
                 let j = serde_json::json!({"error": {"code": e.kind(), "message": e.message}});
                 println!("{j}");
             }
-            eprintln!("error: {e}");
+            // An empty message was already shown (clap's own error text).
+            if !e.message.is_empty() {
+                term::say(Level::Error, &e.to_string());
+            }
             e.code as i32
         }
     }
 }
 
+/// Parses the arguments. Long flags clerk does not have (`--status expired`,
+/// `--query=nguyen`) become `name=value` prompt items, the way `gh api -f`
+/// takes fields; [`run`] checks that each names a parameter of the endpoint
+/// and otherwise shows clap's error for them.
+pub fn parse(argv: Vec<String>) -> Result<Args, clap::Error> {
+    use clap::CommandFactory;
+    let err = match Args::try_parse_from(&argv) {
+        Ok(a) => return Ok(a),
+        Err(e) if e.kind() == clap::error::ErrorKind::UnknownArgument => e,
+        Err(e) => return Err(e),
+    };
+    let cmd = Args::command();
+    let known = |name: &str| cmd.get_arguments().any(|a| a.get_long() == Some(name));
+    let mut rest = Vec::with_capacity(argv.len());
+    let mut items = Vec::new();
+    let mut it = argv.into_iter().peekable();
+    while let Some(a) = it.next() {
+        let Some(flag) = a.strip_prefix("--").filter(|f| !f.is_empty()) else {
+            rest.push(a);
+            continue;
+        };
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (flag.to_string(), None),
+        };
+        let is_param_name = name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if known(&name) || !is_param_name {
+            rest.push(a);
+            continue;
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => match it.next_if(|n| !n.starts_with('-')) {
+                Some(v) => v,
+                None => return Err(err),
+            },
+        };
+        items.push((name.replace('-', "_"), value));
+    }
+    let Ok(mut args) = Args::try_parse_from(rest) else {
+        return Err(err);
+    };
+    for (name, value) in &items {
+        args.prompt.push(format!("{name}={value}"));
+        args.prompt_flags.push(name.clone());
+    }
+    args.flag_error = Some(err.render().to_string());
+    Ok(args)
+}
+
 /// Runs one invocation.
 pub fn run(args: &Args) -> Result<ExitCode, Error> {
     let mut prompt = join_prompt(&args.prompt);
-    if args.help {
+    // Output is rendered into one buffer and written once: a locked stdout is
+    // line-buffered on a terminal, and one write is both faster and atomic.
+    let mut out: Vec<u8> = Vec::with_capacity(8 * 1024);
+    if args.show_version || args.version.as_deref() == Some("") {
+        render::tool_version(&mut out, args.json).map_err(io_err)?;
+        return flush(out);
+    }
+    if args.long_help && prompt.trim().is_empty() {
+        use clap::CommandFactory;
+        write!(out, "{}", Args::command().render_long_help()).map_err(io_err)?;
+        return flush(out);
+    }
+    if args.help || args.long_help {
         // `clerk -h` is help; `clerk GET /users -h` is detail.
         prompt.push_str(" --help");
     }
@@ -174,20 +266,27 @@ pub fn run(args: &Args) -> Result<ExitCode, Error> {
         Some(v) => Some(select_version(v)?),
         None => None,
     };
-    // Output is rendered into one buffer and written once: a locked stdout is
-    // line-buffered on a terminal, and one write is both faster and atomic.
-    let mut out: Vec<u8> = Vec::with_capacity(8 * 1024);
+    if let Some(done) = generated(args, &mut out)? {
+        flush(out)?;
+        return Ok(done);
+    }
     if prompt.trim() == "versions" {
         render::versions(&mut out, args.json).map_err(io_err)?;
         return flush(out);
     }
     let res = resolve::resolve(&prompt, version).map_err(|e| Error::usage(e.to_string()))?;
+    check_prompt_flags(args, &res)?;
     if args.explain && !args.json {
         render::explain(&mut std::io::stderr(), &res, &prompt).map_err(io_err)?;
     }
     match res.mode {
         Mode::Help => render::help(&mut out, args.json).map_err(io_err)?,
-        Mode::Browse => render::browse(&mut out, &res, args.json).map_err(io_err)?,
+        Mode::Browse => {
+            for n in &res.notes {
+                term::say(Level::Note, n);
+            }
+            render::browse(&mut out, &res, args.json).map_err(io_err)?
+        }
         Mode::Detail => {
             let best = res.best().ok_or_else(|| no_match(&res, &prompt))?;
             if res.confidence == resolve::Confidence::Low {
@@ -198,13 +297,21 @@ pub fn run(args: &Args) -> Result<ExitCode, Error> {
                     .take(2)
                     .map(|c| c.operation.display())
                     .collect();
-                eprintln!(
-                    "note: showing {}; did you mean {}?",
-                    best.operation.display(),
-                    others.join(" or ")
+                term::say(
+                    Level::Note,
+                    &format!(
+                        "showing {}; did you mean {}?",
+                        best.operation.display(),
+                        others.join(" or ")
+                    ),
                 );
             }
-            render::detail(&mut out, res.version, best.operation, args.json).map_err(io_err)?;
+            let layout = render::Layout {
+                short: args.short,
+                width: stdout_width(),
+            };
+            render::detail(&mut out, res.version, best.operation, args.json, layout)
+                .map_err(io_err)?;
         }
         Mode::Execute => {
             if res.best().is_none() {
@@ -214,6 +321,96 @@ pub fn run(args: &Args) -> Result<ExitCode, Error> {
         }
     }
     flush(out)
+}
+
+/// Each flag taken as an item must name a parameter or body field of the
+/// endpoint chosen; otherwise it was a mistyped option, and clap says so.
+fn check_prompt_flags(args: &Args, res: &Resolution) -> Result<(), Error> {
+    let op = res.best().map(|c| c.operation);
+    let takes = |name: &str| {
+        op.is_some_and(|o| {
+            o.param(name).is_some() || o.body.is_some_and(|b| b.field(name).is_some())
+        })
+    };
+    match args.prompt_flags.iter().find(|f| !takes(f)) {
+        None => Ok(()),
+        Some(_) => {
+            let text = args.flag_error.clone().unwrap_or_default();
+            eprint!("{text}");
+            Err(Error::usage(String::new()))
+        }
+    }
+}
+
+/// `clerk completions SHELL` and `clerk man`: generated from the same clap
+/// definition, so they never drift from the options. Completions also offer
+/// the tag names, the methods and the path templates of the version chosen
+/// (`--version DATE`, default the latest).
+fn generated(args: &Args, out: &mut Vec<u8>) -> Result<Option<ExitCode>, Error> {
+    use clap::CommandFactory;
+    let words: Vec<&str> = args.prompt.iter().map(String::as_str).collect();
+    match words[..] {
+        ["man"] => {
+            clap_mangen::Man::new(Args::command())
+                .render(out)
+                .map_err(io_err)?;
+            Ok(Some(ExitCode::Ok))
+        }
+        ["completions", shell] => {
+            let shell: clap_complete::Shell = shell.parse().map_err(|_| {
+                Error::usage(format!(
+                    "no completions for `{shell}`: choose bash, zsh, fish, elvish or powershell"
+                ))
+            })?;
+            let version = match &args.version {
+                Some(v) => select_version(v)?,
+                None => catalog::latest(),
+            };
+            let mut cmd = completion_command(version);
+            clap_complete::generate(shell, &mut cmd, "clerk", out);
+            Ok(Some(ExitCode::Ok))
+        }
+        ["completions", ..] => Err(Error::usage(
+            "usage: clerk completions bash|zsh|fish|elvish|powershell",
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// The command as completions see it: the prompt's words may be tag names,
+/// `tags`, `versions`, `help`, a method or a path template of `version`.
+fn completion_command(version: &'static Version) -> clap::Command {
+    use clap::builder::PossibleValue;
+    use clap::CommandFactory;
+    let mut words: Vec<&'static str> = vec!["tags", "versions", "help", "man", "completions"];
+    words.extend(version.tags().iter().map(|t| t.name));
+    words.extend(["GET", "POST", "PUT", "PATCH", "DELETE"]);
+    for op in version.operations() {
+        if !words.contains(&op.path) {
+            words.push(op.path);
+        }
+    }
+    let values: Vec<PossibleValue> = words.into_iter().map(PossibleValue::new).collect();
+    let dates: Vec<PossibleValue> = catalog::versions()
+        .iter()
+        .map(|v| PossibleValue::new(v.date))
+        .collect();
+    Args::command()
+        .mut_arg("prompt", |a| {
+            a.value_parser(clap::builder::PossibleValuesParser::new(values))
+        })
+        .mut_arg("version", |a| {
+            a.value_parser(clap::builder::PossibleValuesParser::new(dates))
+        })
+}
+
+/// The terminal's width when stdout is one; 0 (do not wrap) for pipes.
+fn stdout_width() -> usize {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return 0;
+    }
+    terminal_size::terminal_size_of(std::io::stdout()).map_or(100, |(w, _)| usize::from(w.0))
 }
 
 fn flush(out: Vec<u8>) -> Result<ExitCode, Error> {
@@ -271,7 +468,7 @@ fn no_match(res: &Resolution, prompt: &str) -> Error {
     let hint = resolve::nearest_hint(res, prompt);
     // The prompt may be a pasted curl line with a key in it: never echo one.
     Error::usage(crate::safety::redact(&format!(
-        "no endpoint matches `{}`{hint}",
+        "no endpoint matches `{}`{hint}; `clerk tags` lists what the API covers, and --explain shows how the prompt was read",
         prompt.trim()
     )))
 }

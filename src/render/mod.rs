@@ -103,6 +103,26 @@ pub fn help(out: &mut dyn Write, as_json: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// `clerk -V`: the tool's own version and the spec versions built in.
+pub fn tool_version(out: &mut dyn Write, as_json: bool) -> io::Result<()> {
+    let tool = env!("CARGO_PKG_VERSION");
+    let specs: Vec<&str> = catalog::versions().iter().map(|v| v.date).collect();
+    let latest = catalog::latest().date;
+    if as_json {
+        return writeln!(
+            out,
+            "{}",
+            json!({"clerk": tool, "spec_versions": specs, "latest": latest})
+        );
+    }
+    writeln!(out, "clerk {tool}")?;
+    writeln!(
+        out,
+        "Clerk Backend API specs built in: {} (default {latest})",
+        specs.join(", ")
+    )
+}
+
 pub fn versions(out: &mut dyn Write, as_json: bool) -> io::Result<()> {
     let latest = catalog::latest().date;
     if as_json {
@@ -189,13 +209,12 @@ pub fn browse(out: &mut dyn Write, res: &Resolution, as_json: bool) -> io::Resul
             )?;
             let w = v.tags().iter().map(|t| t.name.len()).max().unwrap_or(0);
             for (t, n) in v.tags().iter().zip(&counts) {
-                writeln!(
-                    out,
-                    "  {:<w$}  {:>3}  {}",
-                    t.name,
-                    n,
-                    truncate(t.description, 90)
-                )?;
+                let about = if *n == 0 {
+                    format!("(empty: no endpoints in this version) {}", t.description)
+                } else {
+                    t.description.to_string()
+                };
+                writeln!(out, "  {:<w$}  {:>3}  {}", t.name, n, truncate(&about, 90))?;
             }
             writeln!(
                 out,
@@ -225,7 +244,37 @@ pub fn operations_table(out: &mut dyn Write, ops: &[&Operation]) -> io::Result<(
     Ok(())
 }
 
-pub fn detail(out: &mut dyn Write, v: &Version, op: &Operation, as_json: bool) -> io::Result<()> {
+/// How detail mode lays out descriptions.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Layout {
+    /// Cut each description to one short line (`--short`).
+    pub short: bool,
+    /// Wrap to this many columns (0 = one long line each, for pipes).
+    pub width: usize,
+}
+
+impl Layout {
+    /// A description in a table whose description column starts at `col`.
+    fn text(&self, s: &str, col: usize) -> String {
+        if self.short {
+            truncate(s, 100)
+        } else {
+            wrap(
+                &s.split_whitespace().collect::<Vec<_>>().join(" "),
+                col,
+                self.width,
+            )
+        }
+    }
+}
+
+pub fn detail(
+    out: &mut dyn Write,
+    v: &Version,
+    op: &Operation,
+    as_json: bool,
+    layout: Layout,
+) -> io::Result<()> {
     if as_json {
         return writeln!(
             out,
@@ -270,10 +319,10 @@ pub fn detail(out: &mut dyn Write, v: &Version, op: &Operation, as_json: bool) -
             };
             writeln!(
                 out,
-                "  {req}{:<w$}  {:<tw$}  {}{en}",
+                "  {req}{:<w$}  {:<tw$}  {}",
                 p.name,
                 p.ty,
-                truncate(p.description, 100)
+                layout.text(&format!("{}{en}", p.description), w + tw + 7)
             )?;
         }
     }
@@ -310,18 +359,29 @@ pub fn detail(out: &mut dyn Write, v: &Version, op: &Operation, as_json: bool) -
                 format!(" [{}]", f.enum_values.join("|"))
             };
             let null = if f.nullable { " (nullable)" } else { "" };
+            let any = if takes_any_keys(b, f) {
+                " (any keys: a free-form object)"
+            } else {
+                ""
+            };
+            let text = format!("{}{en}{null}{any}", f.description);
             writeln!(
                 out,
-                "  {req}{name:<w$}  {:<tw$}  {}{en}{null}",
+                "  {req}{name:<w$}  {:<tw$}  {}",
                 f.ty,
-                truncate(f.description, 100)
+                layout.text(&text, w + tw.max(f.ty.len()) + 7)
             )?;
         }
     }
     if !op.responses.is_empty() {
         writeln!(out, "\nResponses:")?;
         for r in op.responses {
-            writeln!(out, "  {}  {}", r.status, truncate(r.description, 100))?;
+            writeln!(
+                out,
+                "  {}  {}",
+                r.status,
+                layout.text(r.description, r.status.len() + 4)
+            )?;
         }
     }
     Ok(())
@@ -377,6 +437,49 @@ pub fn explain(out: &mut dyn Write, res: &Resolution, prompt: &str) -> io::Resul
 }
 
 /// Shortens to at most `n` characters, on a char boundary, with an ellipsis.
+/// An object field with no fields of its own listed (metadata, settings):
+/// the spec lets it hold any keys.
+fn takes_any_keys(b: &catalog::Body, f: &catalog::Field) -> bool {
+    f.ty == "object"
+        && !b.fields.iter().any(|g| {
+            g.path.len() > f.path.len()
+                && g.path.starts_with(f.path)
+                && g.path[f.path.len()..].starts_with(['.', '['])
+        })
+}
+
+/// Wraps `text` at spaces to `width` columns, the first line already holding
+/// `indent` columns and later lines indented by as much. Lines of the text
+/// (a numbered list) keep their breaks. Width 0 leaves the text as it is.
+pub fn wrap(text: &str, indent: usize, width: usize) -> String {
+    if width == 0 || width <= indent + 20 {
+        return text.to_string();
+    }
+    let pad = " ".repeat(indent);
+    let mut out = String::with_capacity(text.len() + 16);
+    for (n, line) in text.lines().enumerate() {
+        if n > 0 {
+            out.push('\n');
+            out.push_str(&pad);
+        }
+        let mut col = indent;
+        for (i, word) in line.split(' ').enumerate() {
+            let w = word.chars().count();
+            if i > 0 && col + 1 + w > width {
+                out.push('\n');
+                out.push_str(&pad);
+                col = indent;
+            } else if i > 0 {
+                out.push(' ');
+                col += 1;
+            }
+            out.push_str(word);
+            col += w;
+        }
+    }
+    out
+}
+
 pub fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()

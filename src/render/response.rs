@@ -97,7 +97,48 @@ pub fn list_items(json: &Value) -> Option<&Vec<Value>> {
         .or_else(|| json.get("data").and_then(Value::as_array))
 }
 
-/// A compact table (id, email or name, created) for lists of Clerk objects.
+/// The primary email of a user-like object (the one `primary_email_address_id`
+/// names, else the first), or its own `email_address`.
+fn email_of(i: &Value) -> String {
+    let list = i.get("email_addresses").and_then(Value::as_array);
+    let primary = i.get("primary_email_address_id").and_then(Value::as_str);
+    let pick = list.and_then(|a| {
+        a.iter()
+            .find(|e| primary.is_some() && e.get("id").and_then(Value::as_str) == primary)
+            .or_else(|| a.first())
+    });
+    pick.and_then(|e| e.get("email_address"))
+        .or_else(|| i.get("email_address"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A person's or thing's name: first and last name, else the first of the
+/// naming fields an object has.
+fn name_of(i: &Value) -> String {
+    let part = |k: &str| i.get(k).and_then(Value::as_str).unwrap_or("");
+    let full = format!("{} {}", part("first_name"), part("last_name"));
+    if !full.trim().is_empty() {
+        return full.trim().to_string();
+    }
+    [
+        "name",
+        "username",
+        "identifier",
+        "phone_number",
+        "slug",
+        "key",
+        "url",
+    ]
+    .iter()
+    .find_map(|k| i.get(*k).and_then(Value::as_str))
+    .unwrap_or("")
+    .to_string()
+}
+
+/// A compact table for lists of Clerk objects: ID, EMAIL (when the objects
+/// have one), NAME (when they have one) and CREATED.
 fn list_table(json: &Value) -> Option<String> {
     let items = list_items(json)?;
     if items.is_empty() {
@@ -109,62 +150,47 @@ fn list_table(json: &Value) -> Option<String> {
     {
         return None;
     }
-    let label = |i: &Value| -> String {
-        if let Some(e) = i
-            .get("email_addresses")
-            .and_then(Value::as_array)
-            .and_then(|a| a.first())
-            .and_then(|e| e.get("email_address"))
-            .and_then(Value::as_str)
-        {
-            return e.to_string();
-        }
-        for k in [
-            "email_address",
-            "name",
-            "username",
-            "identifier",
-            "phone_number",
-            "slug",
-            "key",
-            "url",
-        ] {
-            if let Some(s) = i.get(k).and_then(Value::as_str) {
-                return s.to_string();
-            }
-        }
-        String::new()
-    };
-    let rows: Vec<(String, String, String)> = items
+    let cell = |s: String| printable(&crate::render::truncate(&s, 48));
+    let rows: Vec<[String; 4]> = items
         .iter()
         .map(|i| {
-            let id = i
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
+            let id = i.get("id").and_then(Value::as_str).unwrap_or("");
             let created = i
                 .get("created_at")
                 .and_then(Value::as_i64)
                 .map(date_of)
                 .unwrap_or_default();
-            (
-                printable(&id),
-                printable(&crate::render::truncate(&label(i), 48)),
-                created,
-            )
+            [printable(id), cell(email_of(i)), cell(name_of(i)), created]
         })
         .collect();
-    let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(2).max(2);
-    let w1 = rows
-        .iter()
-        .map(|r| r.1.chars().count())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    let mut s = format!("{:<w0$}  {:<w1$}  CREATED\n", "ID", "NAME");
-    for (id, name, created) in rows {
-        s.push_str(&format!("{id:<w0$}  {name:<w1$}  {created}\n"));
+    let heads = ["ID", "EMAIL", "NAME", "CREATED"];
+    // Columns with something in them (ID and CREATED always).
+    let shown: Vec<usize> = (0..4)
+        .filter(|&c| c == 0 || c == 3 || rows.iter().any(|r| !r[c].is_empty()))
+        .collect();
+    let width = |c: usize| {
+        rows.iter()
+            .map(|r| r[c].chars().count())
+            .chain([heads[c].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = shown.iter().map(|&c| width(c)).collect();
+    let line = |cells: Vec<&str>| {
+        let mut l = String::new();
+        for (k, (text, w)) in cells.iter().zip(&widths).enumerate() {
+            if k + 1 == cells.len() {
+                l.push_str(text);
+            } else {
+                l.push_str(&format!("{text:<w$}  ", w = *w));
+            }
+        }
+        l.push('\n');
+        l
+    };
+    let mut s = line(shown.iter().map(|&c| heads[c]).collect());
+    for r in &rows {
+        s.push_str(&line(shown.iter().map(|&c| r[c].as_str()).collect()));
     }
     if let Some(total) = json.get("total_count").and_then(Value::as_u64) {
         s.push_str(&format!(
@@ -277,6 +303,30 @@ mod tests {
         )
         .unwrap();
         assert!(String::from_utf8(raw).unwrap().starts_with("[{"));
+        // Users: the primary email and the person's name in their own columns.
+        let users = r#"[{"id":"user_2","object":"user","first_name":"Ada","last_name":"Byron","primary_email_address_id":"idn_b","email_addresses":[{"id":"idn_a","email_address":"old@x.io"},{"id":"idn_b","email_address":"ada@x.io"}],"created_at":1700000000000}]"#;
+        let mut out = Vec::new();
+        super::body(&mut out, &resp(users, 200), Style::default()).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        let mut lines = s.lines();
+        assert_eq!(
+            lines.next().unwrap().split_whitespace().collect::<Vec<_>>(),
+            ["ID", "EMAIL", "NAME", "CREATED"]
+        );
+        let row = lines.next().unwrap();
+        assert!(
+            row.contains("ada@x.io") && row.contains("Ada Byron") && !row.contains("old@"),
+            "{row}"
+        );
+        // Organizations have no email: no EMAIL column.
+        let orgs = r#"{"data":[{"id":"org_1","object":"organization","name":"Acme","created_at":1700000000000}],"total_count":1}"#;
+        let mut out = Vec::new();
+        super::body(&mut out, &resp(orgs, 200), Style::default()).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(
+            s.starts_with("ID") && !s.contains("EMAIL") && s.contains("Acme"),
+            "{s}"
+        );
     }
 
     #[test]

@@ -184,7 +184,8 @@ pub fn split_url(raw: &str) -> (String, Vec<(String, String)>) {
     }
     let s = s.split('#').next().unwrap_or("");
     let (path, qs) = s.split_once('?').unwrap_or((s, ""));
-    let mut path = path.trim_end_matches('/').to_string();
+    // Prose punctuation after a path (`POST /users/{user_id}/ban: any body?`).
+    let mut path = path.trim_end_matches(['/', ':', ',', ';']).to_string();
     if path == "/v1" {
         path = "/".into();
     } else if let Some(rest) = path.strip_prefix("/v1/") {

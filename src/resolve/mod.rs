@@ -170,7 +170,7 @@ const MAX_TOKENS: usize = 64;
 const CANDIDATES: usize = 10;
 
 /// A prompt that is only one of these asks for usage.
-const HELP_WORDS: &[&str] = &["", "help", "-h", "--help", "?", "usage", "examples", "man"];
+const HELP_WORDS: &[&str] = &["", "help", "-h", "--help", "?", "usage", "examples"];
 /// A trailing one of these asks to describe the endpoint (`GET /users help`).
 const DETAIL_SUFFIX: &[&str] = &["help", "-h", "--help", "?"];
 /// Prompts that are only these list every tag.
@@ -248,14 +248,28 @@ fn syntax(prompt: &str, version: Option<&'static Version>) -> Result<Answered, R
     let mut raw: Raw = entities::split(&prompt[..cut]);
     raw.truncate(MAX_TOKENS);
     let version = take_version(&mut raw, version)?;
-    if raw.is_empty() || (raw.len() == 1 && HELP_WORDS.contains(&raw[0].0.to_lowercase().as_str()))
+    let single = (raw.len() == 1).then(|| raw[0].0.to_lowercase());
+    // One word a letter away from `help` or `tags` ("halp", "taggs") is that word.
+    let near = |w: &str, to: &str| w.len() >= 3 && levenshtein(w, to) <= 1;
+    if let Some(w) = &single {
+        if near(w, "tags") || w == "browse" {
+            return Ok(Answered::Syntax(
+                Resolution::browse(version, Browse::Tags, Confidence::Exact),
+                true,
+            ));
+        }
+    }
+    if raw.is_empty()
+        || single
+            .as_deref()
+            .is_some_and(|w| HELP_WORDS.contains(&w) || near(w, "help"))
     {
         return Ok(Answered::Syntax(
             Resolution::empty(Mode::Help, version),
             true,
         ));
     }
-    let detail = strip_detail_suffix(&mut raw);
+    let detail = strip_detail_prefix(&mut raw) | strip_detail_suffix(&mut raw);
     let lex = lexicon::get();
     let tokens: Vec<entities::Token> = raw
         .iter()
@@ -335,6 +349,19 @@ fn strip_detail_suffix(raw: &mut Raw) -> bool {
         detail = true;
     }
     detail
+}
+
+/// Drops a leading `help` (`clerk help GET /users`, as in git and cargo); true
+/// when there was one. "help me ban ..." asks for the ban, not its description.
+fn strip_detail_prefix(raw: &mut Raw) -> bool {
+    let leads = raw.len() > 1
+        && !raw[0].1
+        && raw[0].0.eq_ignore_ascii_case("help")
+        && !["me", "us"].contains(&raw[1].0.to_lowercase().as_str());
+    if leads {
+        raw.remove(0);
+    }
+    leads
 }
 
 /// An endpoint the prompt names: exact, with the items typed after it bound.
@@ -423,15 +450,42 @@ fn browse_syntax(raw: &Raw, detail: bool, version: &'static Version) -> Option<R
     if TAGS_PROMPTS.contains(&joined.as_str()) {
         return Some(Resolution::browse(version, Browse::Tags, Confidence::Exact));
     }
-    if detail {
-        return None;
+    // A tag's "definition" (`Users help`, `help Users`) is its list of endpoints.
+    if let Some(tag) = version.find_tag(&joined) {
+        return Some(Resolution::browse(
+            version,
+            Browse::Tag(tag),
+            Confidence::Exact,
+        ));
     }
-    let tag = version.find_tag(&joined)?;
-    Some(Resolution::browse(
-        version,
-        Browse::Tag(tag),
-        Confidence::Exact,
-    ))
+    // One word a letter or two away from a tag (`Userz`): browse it, and say so.
+    let one_word = raw.len() == 1 && !raw[0].1 && raw[0].0.chars().all(char::is_alphanumeric);
+    let tag = near_tag(&joined, version).filter(|_| one_word && !detail)?;
+    let mut r = Resolution::browse(version, Browse::Tag(tag), Confidence::Low);
+    r.notes.push(format!(
+        "no tag `{}`: showing the tag `{}`",
+        raw[0].0, tag.name
+    ));
+    Some(r)
+}
+
+/// The tag whose name is within a small edit distance of `word` (one edit for
+/// short words, two from eight letters), if exactly one is nearest.
+fn near_tag(word: &str, version: &'static Version) -> Option<&'static Tag> {
+    let key = crate::catalog::tag_key(word);
+    let limit = if key.len() >= 8 { 2 } else { 1 };
+    let mut near: Vec<(usize, &'static Tag)> = version
+        .tags()
+        .iter()
+        .map(|t| (levenshtein(&crate::catalog::tag_key(t.name), &key), t))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    near.sort_by_key(|(d, _)| *d);
+    match near[..] {
+        [(_, t)] => Some(t),
+        [(d0, t), (d1, _), ..] if d0 < d1 => Some(t),
+        _ => None,
+    }
 }
 
 /// Plain language: the model decides the mode and ranks the operations.
@@ -516,10 +570,19 @@ fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version
     let prompt = features::Prompt::new(&tokens, lex, model.families);
     let ranked = model.rank(&prompt, version, detail);
     let (mut mode, p_mode) = ranked.best_mode();
+    let cal = model.calibration;
+    // Unsure whether to describe or run a read: run it. A read changes
+    // nothing and its answer shows what it is; an unsure write is described.
+    let best_reads = ranked
+        .ops
+        .first()
+        .is_some_and(|&(j, _)| version.operations()[j].method == Method::Get);
+    if mode == 3 && p_mode < cal.p_mode && best_reads && ranked.mode[4] > ranked.mode[5] {
+        mode = 4;
+    }
     if detail {
         mode = 3;
     }
-    let cal = model.calibration;
     let sure = |p: f32| {
         if p_mode >= cal.p_mode && p >= cal.p_top {
             Confidence::High
@@ -527,7 +590,30 @@ fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version
             Confidence::Low
         }
     };
+    let index = crate::index::SearchIndex::get(version);
+    let a = bind::analyze(tokens, index, lex);
+    // Usage help is never about one user or organization: a prompt that names
+    // one ("help me ban user_2ab") asks for a call or its description.
+    if model::MODES[mode] == "help" && a.tokens.iter().any(names_something) {
+        mode = if ranked.mode[3] > ranked.mode[4] {
+            3
+        } else {
+            4
+        };
+    }
+    // Help and the tag list are asked in words no endpoint has ("halp", "tags
+    // pls"): there the model's own certainty decides, not the vocabulary.
+    let asks_usage = matches!(model::MODES[mode], "help" | "tags")
+        && (a.free.is_empty() || p_mode >= cal.p_mode);
+    // No word or value of the API's, and the model is not sure either: no
+    // match. (A sure model wins: "describe the ban endpoint" has only verbs.)
+    let p_top = ranked.ops.first().map_or(0.0, |o| o.1);
+    let model_sure = p_mode >= cal.p_mode && p_top >= cal.p_top;
+    if !asks_usage && !model_sure && !has_evidence(&a, lex, index, version) {
+        return no_match(version, &a);
+    }
     match model::MODES[mode] {
+        "none" => return no_match(version, &a),
         "help" => return Resolution::empty(Mode::Help, version),
         "tags" => return Resolution::browse(version, Browse::Tags, sure(1.0)),
         "tag" => {
@@ -537,8 +623,6 @@ fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version
         }
         _ => {}
     }
-    let index = crate::index::SearchIndex::get(version);
-    let a = bind::analyze(tokens, index, lex);
     let mut notes: Vec<String> = a
         .corrections
         .iter()
@@ -590,6 +674,81 @@ fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version
     }
 }
 
+/// Whether the prompt says anything the API knows: a value that names something
+/// (a Clerk ID, an email, a phone number, a URL or domain, a `key=value` item,
+/// JSON), or a word of the spec's vocabulary or the lexicon that is neither a
+/// stop word nor a bare verb. Words are also read in parts and joined
+/// (`deleteUserTOTP`, `allow-list`, `/users/{user_id}/ban:`). "make me a
+/// sandwich" has none: "make" is a verb and "sandwich" is no operation's word.
+fn has_evidence(
+    a: &bind::Analysis,
+    lex: &lexicon::Lexicon,
+    index: &crate::index::SearchIndex,
+    version: &'static Version,
+) -> bool {
+    let plain = |w: &str| !lex.stop.contains(w) && !lex.verbs.contains(w);
+    let known = |w: &str| {
+        lex.synonyms.contains_key(w)
+            || index.raw_doc_freq(w) > 0
+            || index.raw_doc_freq(&crate::catalog::singular(w)) > 0
+    };
+    // A verb the API names in a path (`ban`, `unlock`, `revoke`) names an action.
+    let path_action = |w: &str| {
+        index.raw_doc_freq(w) > 0
+            && version
+                .operations()
+                .iter()
+                .any(|o| o.path.split(['/', '_']).any(|seg| seg == w))
+    };
+    let plain = |w: &str| plain(w) || path_action(w);
+    let word_known = |t: &entities::Token| {
+        let words = crate::index::schema::words(&t.text);
+        let parts: Vec<&str> = words.split(' ').filter(|p| p.len() > 1).collect();
+        let joined = parts.concat();
+        (parts.len() > 1 && known(&joined)) || parts.iter().any(|p| plain(p) && known(p))
+    };
+    a.tokens.iter().any(names_something)
+        || a.tokens.iter().any(|t| {
+            matches!(t.kind, entities::Kind::Word | entities::Kind::Ident) && word_known(t)
+        })
+        || a.terms
+            .iter()
+            .any(|(term, tok)| !a.free.contains(tok) && plain(term) && known(term))
+}
+
+/// A value that names a thing the API holds (not a bare number or word).
+fn names_something(t: &entities::Token) -> bool {
+    use entities::Kind;
+    matches!(
+        t.kind,
+        Kind::Id(_)
+            | Kind::Email
+            | Kind::Phone
+            | Kind::Url
+            | Kind::Domain
+            | Kind::Item { .. }
+            | Kind::Json(_)
+    )
+}
+
+/// Nothing in the prompt is the API's: no candidates, so nothing can run. The
+/// note names the words that were not understood.
+fn no_match(version: &'static Version, a: &bind::Analysis) -> Resolution {
+    let mut r = Resolution::empty(Mode::Execute, version);
+    let unknown: Vec<&str> = a.free.iter().map(|&i| a.tokens[i].text.as_str()).collect();
+    if !unknown.is_empty() {
+        r.notes.push(format!(
+            "no endpoint's words include {}",
+            unknown
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    r
+}
+
 /// Why the model ranks operation `op` (an index into `version`'s operations)
 /// where it does for `prompt`: the largest feature contributions to its score.
 pub fn why(prompt: &str, version: &'static Version, op: usize) -> Vec<(String, f32)> {
@@ -623,25 +782,27 @@ fn looks_like_date(s: &str) -> bool {
     b.len() == 10 && b[4] == b'-' && b[7] == b'-'
 }
 
-/// A hint for a prompt nothing matched: the resolver's own note (e.g. which
-/// methods a path has), else the nearest tag.
+/// A hint for a prompt nothing matched: the resolver's own note (which words
+/// it did not know, which methods a path has), then the tags a word of the
+/// prompt is a letter or two away from, only when there are such tags.
 pub fn nearest_hint(res: &Resolution, prompt: &str) -> String {
-    let version = res.version;
-    if let Some(n) = res.notes.first() {
-        return format!(" ({n})");
+    let mut parts: Vec<String> = res.notes.first().cloned().into_iter().collect();
+    let mut near: Vec<&str> = Vec::new();
+    for word in prompt.split_whitespace().filter(|w| w.len() >= 4) {
+        if let Some(t) = near_tag(word, res.version) {
+            if !near.contains(&t.name) {
+                near.push(t.name);
+            }
+        }
     }
-    // The closest tag by shared letters.
-    let key = crate::catalog::tag_key(prompt);
-    let best = version.tags().iter().min_by_key(|t| {
-        let k = crate::catalog::tag_key(t.name);
-        levenshtein(&k, &key)
-    });
-    match best {
-        Some(t) => format!(
-            "; did you mean the tag `{}`? (`clerk tags` lists them all)",
-            t.name
-        ),
-        None => String::new(),
+    if !near.is_empty() {
+        let names: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
+        parts.push(format!("nearest tag: {}", names.join(", ")));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
     }
 }
 

@@ -31,7 +31,7 @@ use super::features::STRUCTURE;
 pub const THETA: usize = 2 * STRUCTURE;
 
 /// The modes the model decides between, in class order after the operations' groups.
-pub const MODES: [&str; 5] = ["help", "tags", "tag", "detail", "execute"];
+pub const MODES: [&str; 6] = ["help", "tags", "tag", "detail", "execute", "none"];
 
 /// Number of calibration numbers stored.
 pub const CALIBRATION: usize = 4;

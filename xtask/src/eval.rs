@@ -58,7 +58,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 || (kind_ok_without_answers(kind, &expect, &res))
         };
         let (h1, h3) = (hit(1), hit(3));
-        let m = mode_name(res.mode) == kind;
+        let m = mode_name(res.mode) == kind || (kind == "none" && no_match(&res));
         top1 += usize::from(h1);
         top3 += usize::from(h3);
         mode_ok += usize::from(m);
@@ -225,6 +225,11 @@ impl Calibration {
     }
 }
 
+/// The resolver matched nothing: no candidates, nothing to run.
+fn no_match(res: &Resolution) -> bool {
+    res.mode == Mode::Execute && res.candidates.is_empty()
+}
+
 fn mode_name(m: Mode) -> &'static str {
     match m {
         Mode::Help => "help",
@@ -251,6 +256,7 @@ fn answers(res: &Resolution) -> Vec<Value> {
 fn kind_ok_without_answers(kind: &str, expect: &[Value], res: &Resolution) -> bool {
     match kind {
         "help" => res.mode == Mode::Help,
+        "none" => no_match(res),
         "browse" if expect.is_empty() => {
             res.mode == Mode::Browse && matches!(res.browse, Some(Browse::Tags))
         }

@@ -123,10 +123,12 @@ fn with_clerk(task: &str, args: &[String]) -> Result<(), String> {
 /// mode: it then links the freshly built catalog and model.
 #[cfg(not(feature = "eval"))]
 fn with_clerk(task: &str, args: &[String]) -> Result<(), String> {
+    // Not --quiet: the first run builds the release resolver for minutes, and
+    // cargo's progress is the only sign of life meanwhile.
+    eprintln!("xtask {task}: building the release resolver with the `eval` feature (minutes on a first run)");
     cargo(
         &[
             "run",
-            "--quiet",
             "--release",
             "--package",
             "xtask",

@@ -15,6 +15,8 @@ pub const TAGS: usize = 1;
 pub const TAG: usize = 2;
 pub const DETAIL: usize = 3;
 pub const EXECUTE: usize = 4;
+/// Nothing of the API's ("make me a sandwich", `git status`): no match.
+pub const NONE: usize = 5;
 
 /// What an example teaches the operation softmax.
 #[derive(Clone, Debug)]
@@ -139,6 +141,7 @@ fn row(v: &Value, ops: &Ops, source: &str) -> Option<Row> {
     };
     match kind {
         "help" => r.mode = HELP,
+        "none" => r.mode = NONE,
         "browse" => match expect.first().and_then(|e| e["tag"].as_str()) {
             None => r.mode = TAGS,
             Some(tag) => {

@@ -369,6 +369,12 @@ fn syntax_answer(query: &str, ops: &Ops) -> Prediction {
         Some((Mode::Browse, Some(Browse::Tags))) => TAGS,
         Some((Mode::Browse, _)) => TAG,
         Some((Mode::Detail, _)) => data::DETAIL,
+        _ if res
+            .as_ref()
+            .is_some_and(|r| r.confidence == clerk::resolve::Confidence::None) =>
+        {
+            data::NONE
+        }
         _ => data::EXECUTE,
     };
     let tag = match res.as_ref().and_then(|r| r.browse) {
@@ -540,7 +546,7 @@ impl Report {
         let mode_ok = p.mode == row.mode;
         self.mode += usize::from(mode_ok);
         let (h1, h3) = match row.mode {
-            TAGS | data::HELP => (p.mode == row.mode, p.mode == row.mode),
+            TAGS | data::HELP | data::NONE => (p.mode == row.mode, p.mode == row.mode),
             TAG => {
                 let ok = p.mode == TAG && p.tag == row.tag.as_deref();
                 (ok, ok)

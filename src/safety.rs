@@ -323,12 +323,7 @@ pub fn undo_of(op: &'static Operation) -> Option<&'static Operation> {
             .as_ptr_range()
             .contains(&(op as *const Operation))
     })?;
-    [
-        format!("{base}un{seg}"),
-        format!("{base}un{}", seg.trim_start_matches("un")),
-    ]
-    .iter()
-    .find_map(|p| version.operation(op.method, p))
+    version.operation(op.method, &format!("{base}un{seg}"))
 }
 
 /// What a caller allows. Built from the environment by the CLI, or by hand.

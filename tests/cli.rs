@@ -14,6 +14,15 @@ fn clerk() -> Command {
     c
 }
 
+/// Runs clerk with `args`, expects exit `code`, returns (stdout, stderr).
+fn output(args: &[&str], code: i32) -> (String, String) {
+    let out = clerk().args(args).assert().code(code).get_output().clone();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
 fn json(args: &[&str]) -> Value {
     let out = clerk()
         .args(args)
@@ -186,14 +195,8 @@ fn unknown_endpoint_is_one_line_usage_error() {
 
 #[test]
 fn bad_flag_is_a_usage_error_with_claps_hint() {
-    let out = clerk()
-        .args(["tags", "--jsn"])
-        .assert()
-        .code(2)
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8(out).unwrap();
+    let out = output(&["tags", "--jsn"], 2).1;
+    let err = out;
     assert!(
         err.starts_with("error: unexpected argument '--jsn'"),
         "{err}"
@@ -207,14 +210,8 @@ fn bad_flag_is_a_usage_error_with_claps_hint() {
 #[test]
 fn long_help_lists_every_option_and_the_exit_codes_short_help_does_not() {
     use clap::CommandFactory;
-    let out = clerk()
-        .arg("--help")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let long = String::from_utf8(out).unwrap();
+    let out = output(&["--help"], 0).0;
+    let long = out;
     for a in clerk::cli::Args::command().get_arguments() {
         if a.is_hide_set() {
             continue;
@@ -229,14 +226,8 @@ fn long_help_lists_every_option_and_the_exit_codes_short_help_does_not() {
     for code in ["0  success", "2  usage", "3  refused", "4  network"] {
         assert!(long.contains(code), "--help lacks exit code `{code}`");
     }
-    let out = clerk()
-        .arg("-h")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let short = String::from_utf8(out).unwrap();
+    let out = output(&["-h"], 0).0;
+    let short = out;
     assert!(!short.contains("--connect-timeout") && short.contains("--help"));
 }
 
@@ -318,14 +309,8 @@ fn completions_load_in_bash_and_offer_tags_and_paths() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("-F _clerk clerk"));
-    let out = clerk()
-        .args(["completions", "bash"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let script = String::from_utf8(out).unwrap();
+    let out = output(&["completions", "bash"], 0).0;
+    let script = out;
     for w in ["Users", "/users/{user_id}/ban", "--dry-run", "2024-10-01"] {
         assert!(script.contains(w), "completion lacks {w}");
     }
@@ -341,14 +326,8 @@ fn completions_load_in_bash_and_offer_tags_and_paths() {
 
 #[test]
 fn man_page_is_roff_with_every_option() {
-    let out = clerk()
-        .arg("man")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let page = String::from_utf8(out).unwrap();
+    let out = output(&["man"], 0).0;
+    let page = out;
     assert!(
         page.contains(".TH clerk 1"),
         "{}",
@@ -359,25 +338,10 @@ fn man_page_is_roff_with_every_option() {
 
 #[test]
 fn colour_follows_the_flag_and_no_color() {
-    let out = clerk()
-        .args(["--color", "always", "asdf"])
-        .assert()
-        .code(2)
-        .get_output()
-        .stderr
-        .clone();
-    assert!(String::from_utf8_lossy(&out).starts_with("\x1b[1;31merror:\x1b[0m "));
-    let out = clerk()
-        .args(["asdf"])
-        .assert()
-        .code(2)
-        .get_output()
-        .stderr
-        .clone();
-    assert!(
-        String::from_utf8_lossy(&out).starts_with("error: "),
-        "piped: no colour"
-    );
+    let out = output(&["--color", "always", "asdf"], 2).1;
+    assert!(out.starts_with("\x1b[1;31merror:\x1b[0m "));
+    let out = output(&["asdf"], 2).1;
+    assert!(out.starts_with("error: "), "piped: no colour");
     clerk()
         .args(["--color", "sometimes", "tags"])
         .assert()
@@ -428,7 +392,6 @@ fn json_dry_run_says_mode_operation_and_confidence() {
     assert_eq!(j["guess"], false);
     assert_eq!(j["class"], "read");
 }
-
 #[test]
 fn explain_shows_reasons_on_stderr() {
     clerk()

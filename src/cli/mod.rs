@@ -182,10 +182,7 @@ pub fn main() -> i32 {
                 let j = serde_json::json!({"error": {"code": e.kind(), "message": e.message}});
                 println!("{j}");
             }
-            // An empty message was already shown (clap's own error text).
-            if !e.message.is_empty() {
-                term::say(Level::Error, &e.to_string());
-            }
+            term::say(Level::Error, &e.to_string());
             e.code as i32
         }
     }
@@ -239,7 +236,10 @@ pub fn parse(argv: Vec<String>) -> Result<Args, clap::Error> {
         args.prompt.push(format!("{name}={value}"));
         args.prompt_flags.push(name.clone());
     }
-    args.flag_error = Some(err.render().to_string());
+    // clap's text (with its "similar argument" tip), as one of our errors.
+    let text = err.render().to_string();
+    let text = text.trim().trim_start_matches("error: ").to_string();
+    args.flag_error = Some(text);
     Ok(args)
 }
 
@@ -334,11 +334,7 @@ fn check_prompt_flags(args: &Args, res: &Resolution) -> Result<(), Error> {
     };
     match args.prompt_flags.iter().find(|f| !takes(f)) {
         None => Ok(()),
-        Some(_) => {
-            let text = args.flag_error.clone().unwrap_or_default();
-            eprint!("{text}");
-            Err(Error::usage(String::new()))
-        }
+        Some(_) => Err(Error::usage(args.flag_error.clone().unwrap_or_default())),
     }
 }
 

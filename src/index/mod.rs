@@ -225,6 +225,15 @@ impl SearchIndex {
         self.searcher.doc_freq(&term).unwrap_or(0)
     }
 
+    /// True when `word` (stemmed as indexed) is a word of some operation's path
+    /// (`ban`, `unlock`, `revoke`): the API names that action.
+    pub fn names_in_paths(&self, word: &str) -> bool {
+        self.analyze(word).iter().any(|stemmed| {
+            let term = Term::from_field_text(self.fields[schema::PATH], stemmed);
+            self.searcher.doc_freq(&term).unwrap_or(0) > 0
+        })
+    }
+
     /// BM25 score of every document for the weighted words, summed over the
     /// boosted fields. Returns one score per operation (0.0 = no match).
     ///

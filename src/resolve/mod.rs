@@ -417,8 +417,8 @@ fn asks_detail(rest: &[entities::Token]) -> bool {
     };
     let p = features::Prompt::new(rest, lexicon::get(), model.families);
     let cls = model.class_scores(&p);
-    let detail = cls[model.mode_class(3)];
-    let execute = cls[model.mode_class(4)];
+    let detail = cls[model.mode_class(model::DETAIL)];
+    let execute = cls[model.mode_class(model::EXECUTE)];
     detail > execute
 }
 
@@ -577,11 +577,15 @@ fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version
         .ops
         .first()
         .is_some_and(|&(j, _)| version.operations()[j].method == Method::Get);
-    if mode == 3 && p_mode < cal.p_mode && best_reads && ranked.mode[4] > ranked.mode[5] {
-        mode = 4;
+    if mode == model::DETAIL
+        && p_mode < cal.p_mode
+        && best_reads
+        && ranked.mode[model::EXECUTE] > ranked.mode[model::NONE]
+    {
+        mode = model::EXECUTE;
     }
     if detail {
-        mode = 3;
+        mode = model::DETAIL;
     }
     let sure = |p: f32| {
         if p_mode >= cal.p_mode && p >= cal.p_top {
@@ -594,29 +598,29 @@ fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version
     let a = bind::analyze(tokens, index, lex);
     // Usage help is never about one user or organization: a prompt that names
     // one ("help me ban user_2ab") asks for a call or its description.
-    if model::MODES[mode] == "help" && a.tokens.iter().any(names_something) {
-        mode = if ranked.mode[3] > ranked.mode[4] {
-            3
+    if mode == model::HELP && a.tokens.iter().any(names_something) {
+        mode = if ranked.mode[model::DETAIL] > ranked.mode[model::EXECUTE] {
+            model::DETAIL
         } else {
-            4
+            model::EXECUTE
         };
     }
     // Help and the tag list are asked in words no endpoint has ("halp", "tags
     // pls"): there the model's own certainty decides, not the vocabulary.
-    let asks_usage = matches!(model::MODES[mode], "help" | "tags")
-        && (a.free.is_empty() || p_mode >= cal.p_mode);
+    let asks_usage =
+        matches!(mode, model::HELP | model::TAGS) && (a.free.is_empty() || p_mode >= cal.p_mode);
     // No word or value of the API's, and the model is not sure either: no
     // match. (A sure model wins: "describe the ban endpoint" has only verbs.)
     let p_top = ranked.ops.first().map_or(0.0, |o| o.1);
     let model_sure = p_mode >= cal.p_mode && p_top >= cal.p_top;
-    if !asks_usage && !model_sure && !has_evidence(&a, lex, index, version) {
+    if !asks_usage && !model_sure && !has_evidence(&a, lex, index) {
         return no_match(version, &a);
     }
-    match model::MODES[mode] {
-        "none" => return no_match(version, &a),
-        "help" => return Resolution::empty(Mode::Help, version),
-        "tags" => return Resolution::browse(version, Browse::Tags, sure(1.0)),
-        "tag" => {
+    match mode {
+        model::NONE => return no_match(version, &a),
+        model::HELP => return Resolution::empty(Mode::Help, version),
+        model::TAGS => return Resolution::browse(version, Browse::Tags, sure(1.0)),
+        model::TAG => {
             if let Some((tag, p)) = best_tag(&ranked, version) {
                 return Resolution::browse(version, Browse::Tag(tag), sure(p));
             }
@@ -653,7 +657,7 @@ fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version
         })
         .collect();
     let mut candidates = candidates;
-    if mode != 3 {
+    if mode != model::DETAIL {
         look_up_by_value(&mut candidates, &a, version, &mut notes);
     }
     let confidence = match candidates.first() {
@@ -661,7 +665,7 @@ fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version
         Some(c) => sure(c.score),
     };
     Resolution {
-        mode: if mode == 3 {
+        mode: if mode == model::DETAIL {
             Mode::Detail
         } else {
             Mode::Execute
@@ -684,23 +688,15 @@ fn has_evidence(
     a: &bind::Analysis,
     lex: &lexicon::Lexicon,
     index: &crate::index::SearchIndex,
-    version: &'static Version,
 ) -> bool {
-    let plain = |w: &str| !lex.stop.contains(w) && !lex.verbs.contains(w);
+    // A verb the API names in a path (`ban`, `unlock`, `revoke`) names an action.
+    let plain =
+        |w: &str| (!lex.stop.contains(w) && !lex.verbs.contains(w)) || index.names_in_paths(w);
     let known = |w: &str| {
         lex.synonyms.contains_key(w)
             || index.raw_doc_freq(w) > 0
             || index.raw_doc_freq(&crate::catalog::singular(w)) > 0
     };
-    // A verb the API names in a path (`ban`, `unlock`, `revoke`) names an action.
-    let path_action = |w: &str| {
-        index.raw_doc_freq(w) > 0
-            && version
-                .operations()
-                .iter()
-                .any(|o| o.path.split(['/', '_']).any(|seg| seg == w))
-    };
-    let plain = |w: &str| plain(w) || path_action(w);
     let word_known = |t: &entities::Token| {
         let words = crate::index::schema::words(&t.text);
         let parts: Vec<&str> = words.split(' ').filter(|p| p.len() > 1).collect();

@@ -32,6 +32,14 @@ pub const THETA: usize = 2 * STRUCTURE;
 
 /// The modes the model decides between, in class order after the operations' groups.
 pub const MODES: [&str; 6] = ["help", "tags", "tag", "detail", "execute", "none"];
+/// Indexes into [`MODES`] (the trainer and the resolver use these names).
+pub const HELP: usize = 0;
+pub const TAGS: usize = 1;
+pub const TAG: usize = 2;
+pub const DETAIL: usize = 3;
+pub const EXECUTE: usize = 4;
+/// Nothing of the API's ("make me a sandwich", `git status`): no match.
+pub const NONE: usize = 5;
 
 /// Number of calibration numbers stored.
 pub const CALIBRATION: usize = 4;
@@ -417,7 +425,7 @@ impl Model {
             *v = cls[self.mode_class(m)];
         }
         softmax(&mut mode, 1.0);
-        let p_detail = if detail { 1.0 } else { mode[3] };
+        let p_detail = if detail { 1.0 } else { mode[DETAIL] };
         let bm25 = if self.families & family::BM25 != 0 {
             bm25(prompt, version)
         } else {

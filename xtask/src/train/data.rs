@@ -9,14 +9,8 @@ use clerk::catalog::{Operation, Version};
 use clerk::resolve::features::{self, Prompt, STRUCTURE};
 use serde_json::Value;
 
-/// Mode classes, in the order of `clerk::resolve::model::MODES`.
-pub const HELP: usize = 0;
-pub const TAGS: usize = 1;
-pub const TAG: usize = 2;
-pub const DETAIL: usize = 3;
-pub const EXECUTE: usize = 4;
-/// Nothing of the API's ("make me a sandwich", `git status`): no match.
-pub const NONE: usize = 5;
+/// Mode classes: indexes into `clerk::resolve::model::MODES`.
+pub use clerk::resolve::model::{DETAIL, EXECUTE, HELP, NONE, TAG, TAGS};
 
 /// What an example teaches the operation softmax.
 #[derive(Clone, Debug)]

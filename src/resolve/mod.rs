@@ -250,7 +250,9 @@ fn syntax(prompt: &str, version: Option<&'static Version>) -> Result<Answered, R
     let version = take_version(&mut raw, version)?;
     let single = (raw.len() == 1).then(|| raw[0].0.to_lowercase());
     // One word a letter away from `help` or `tags` ("halp", "taggs") is that word.
-    let near = |w: &str, to: &str| w.len() >= 3 && levenshtein(w, to) <= 1;
+    let near = |w: &str, to: &str| {
+        w.len() >= 3 && w.len().abs_diff(to.len()) <= 1 && levenshtein(w, to) <= 1
+    };
     if let Some(w) = &single {
         if near(w, "tags") || w == "browse" {
             return Ok(Answered::Syntax(
@@ -460,7 +462,10 @@ fn browse_syntax(raw: &Raw, detail: bool, version: &'static Version) -> Option<R
     }
     // One word a letter or two away from a tag (`Userz`): browse it, and say so.
     let one_word = raw.len() == 1 && !raw[0].1 && raw[0].0.chars().all(char::is_alphanumeric);
-    let tag = near_tag(&joined, version).filter(|_| one_word && !detail)?;
+    if !one_word || detail {
+        return None;
+    }
+    let tag = near_tag(&joined, version)?;
     let mut r = Resolution::browse(version, Browse::Tag(tag), Confidence::Low);
     r.notes.push(format!(
         "no tag `{}`: showing the tag `{}`",
@@ -477,7 +482,11 @@ fn near_tag(word: &str, version: &'static Version) -> Option<&'static Tag> {
     let mut near: Vec<(usize, &'static Tag)> = version
         .tags()
         .iter()
-        .map(|t| (levenshtein(&crate::catalog::tag_key(t.name), &key), t))
+        .filter_map(|t| {
+            let k = crate::catalog::tag_key(t.name);
+            // Lengths further apart than the limit cannot be within it.
+            (k.len().abs_diff(key.len()) <= limit).then(|| (levenshtein(&k, &key), t))
+        })
         .filter(|(d, _)| *d <= limit)
         .collect();
     near.sort_by_key(|(d, _)| *d);

@@ -185,12 +185,40 @@ pub fn encode(v: &str) -> String {
     out
 }
 
+/// A secret key is never a value: every path, query and body value (nested
+/// strings and keys too) is checked before anything is built.
+fn no_secret_in(bound: &Bound, inputs: &Inputs) -> Result<(), Error> {
+    fn value(v: &Value) -> Result<(), Error> {
+        match v {
+            Value::String(s) => crate::safety::refuse_secret("a body value", s),
+            Value::Array(a) => a.iter().try_for_each(value),
+            Value::Object(m) => fields(m),
+            _ => Ok(()),
+        }
+    }
+    fn fields(m: &Map<String, Value>) -> Result<(), Error> {
+        m.iter().try_for_each(|(k, v)| {
+            crate::safety::refuse_secret("a body field name", k)?;
+            value(v)
+        })
+    }
+    let pairs = bound.path.iter().map(|(k, v)| (*k, v.as_str()));
+    let query = bound.query.iter().chain(&inputs.query);
+    for (k, v) in pairs.chain(query.map(|(k, v)| (k.as_str(), v.as_str()))) {
+        crate::safety::refuse_secret(&format!("the value of `{k}`"), v)?;
+    }
+    fields(&bound.body)?;
+    inputs.body.as_ref().map_or(Ok(()), value)?;
+    crate::safety::refuse_secret("the API URL", &inputs.base_url)
+}
+
 /// Builds the request for `op` from the prompt's bound values and the caller's inputs.
 pub fn build(
     op: &'static Operation,
     bound: &Bound,
     inputs: &Inputs,
 ) -> Result<Request, BuildError> {
+    no_secret_in(bound, inputs)?;
     let mut missing = Vec::new();
 
     // Path.

@@ -72,26 +72,79 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Masks anything that looks like a Clerk secret key (`sk_live_…`, `sk_test_…`)
-/// or a bearer token in text that is about to be shown, e.g. a pasted curl
-/// line echoed in an error message.
+/// Prefixes of the credentials that belong in the Authorization header and
+/// nowhere else: the instance's secret keys and a webhook signing secret. No
+/// Backend API operation takes one as data. (`ak_` and `mt_` are not here:
+/// they also start API key and M2M token IDs, which are path values.)
+pub const SECRET_PREFIXES: [&str; 3] = ["sk_live_", "sk_test_", "whsec_"];
+
+/// The byte range of the first secret-shaped token in `text`: a prefix of
+/// [`SECRET_PREFIXES`] followed by at least one of `[A-Za-z0-9]`, wherever it
+/// sits (a word, a path segment, a query string, a JSON string).
+pub fn find_secret(text: &str) -> Option<std::ops::Range<usize>> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find(['s', 'w']).map(|i| from + i) {
+        let rest = &text[i..];
+        if let Some(p) = SECRET_PREFIXES.iter().find(|p| rest.starts_with(**p)) {
+            let body = rest[p.len()..]
+                .bytes()
+                .take_while(u8::is_ascii_alphanumeric)
+                .count();
+            if body > 0 {
+                return Some(i..i + p.len() + body);
+            }
+        }
+        from = i + 1;
+    }
+    None
+}
+
+/// Refuses input that carries a secret key (exit 2): a key is never bound to
+/// a parameter or sent as data, and the message shows it masked.
+pub fn refuse_secret(what: &str, text: &str) -> Result<(), Error> {
+    match find_secret(text) {
+        None => Ok(()),
+        Some(r) => Err(Error::usage(format!(
+            "{what} holds what looks like a Clerk secret key ({}); a key is never sent as data: \
+             pass it with CLERK_SECRET_KEY or --secret-key; nothing was sent",
+            Secret::new(&text[r]).masked()
+        ))),
+    }
+}
+
+/// Masks anything that looks like a Clerk secret key (see [`find_secret`]) or
+/// a bearer token in text that is about to be shown, e.g. a pasted curl line
+/// echoed in an error message.
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(r) = find_secret(rest) {
+        out.push_str(&rest[..r.start]);
+        out.push_str(&Secret::new(&rest[r.clone()]).masked());
+        rest = &rest[r.end..];
+    }
+    out.push_str(rest);
+    if out.contains("earer") {
+        mask_bearer(&out)
+    } else {
+        out
+    }
+}
+
+/// Masks the word after `Bearer` (a token of any shape).
+fn mask_bearer(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
     let mut after_bearer = false;
-    for (i, piece) in text.split_inclusive(char::is_whitespace).enumerate() {
+    for piece in text.split_inclusive(char::is_whitespace) {
         let word = piece.trim_end();
-        let tail = &piece[word.len()..];
         let bare = word.trim_matches(|c: char| c == '\'' || c == '"');
-        let secretish = bare.starts_with("sk_live_")
-            || bare.starts_with("sk_test_")
-            || (after_bearer && bare.len() > 8);
-        if secretish && !bare.is_empty() {
+        if after_bearer && bare.len() > 8 && !bare.contains('…') {
             out.push_str(&word.replace(bare, &Secret::new(bare).masked()));
+            out.push_str(&piece[word.len()..]);
         } else {
-            out.push_str(word);
+            out.push_str(piece);
         }
-        out.push_str(tail);
-        after_bearer = word.eq_ignore_ascii_case("bearer") || (i > 0 && word.ends_with("Bearer"));
+        after_bearer = word.to_ascii_lowercase().ends_with("bearer");
     }
     out
 }
@@ -570,6 +623,27 @@ mod tests {
         let r = redact("-H \"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig\"");
         assert!(!r.contains("payload"), "{r}");
         assert_eq!(redact("get user john_doe"), "get user john_doe");
+    }
+
+    #[test]
+    fn secrets_are_found_in_every_position() {
+        let key = "sk_live_abcdef1234567890XYZ";
+        for text in [
+            format!("GET /users/{key}/nope"),
+            format!("https://api.clerk.com/v1/users?x={key}&y=1"),
+            format!("username={key}"),
+            format!(r#"{{"password":"{key}"}}"#),
+            format!("whsec_{}", &key[8..]),
+        ] {
+            let r = redact(&text);
+            assert!(!r.contains("abcdef1234567890"), "{r}");
+            assert!(refuse_secret("the prompt", &text).is_err(), "{text}");
+        }
+        // API key and M2M token IDs share their prefix with a secret: they pass.
+        assert_eq!(find_secret("revoke ak_3beecc9c mt_f7f0ba8c skip sk_"), None);
+        let e = refuse_secret("the prompt", &format!("get user {key}")).unwrap_err();
+        assert_eq!(e.code, crate::error::ExitCode::Usage);
+        assert!(e.message.contains("sk_live_…0XYZ") && !e.message.contains("abcdef"));
     }
 
     #[test]

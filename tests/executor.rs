@@ -623,3 +623,62 @@ fn flags_in_the_prompt_bind_to_the_endpoints_parameters() {
     assert!(err.contains("--colour"), "{err}");
     assert_eq!(stub.requests().len(), 1, "a mistyped flag sends nothing");
 }
+
+/// A key pasted as data, in any position, is refused (exit 2) before anything
+/// is resolved or sent, and no output form shows it.
+#[test]
+fn a_pasted_secret_in_any_position_is_never_echoed_or_sent() {
+    let stub = Stub::ok("{}");
+    let pasted = "sk_live_PASTEDabcdef1234567890";
+    let body = scratch(None).join("body.json");
+    std::fs::write(&body, format!(r#"{{"password":"{pasted}"}}"#)).unwrap();
+    let body = body.to_str().unwrap().to_string();
+    let positions: Vec<Vec<String>> = vec![
+        vec![format!("get user {pasted}")],
+        vec![format!("GET /users/{pasted}/nope")],
+        vec![format!("https://api.clerk.com/v1/users/{pasted}")],
+        vec![format!("GET /users?query={pasted}")],
+        vec![
+            "update user user_2ab".into(),
+            format!("first_name={pasted}"),
+        ],
+        vec![
+            "POST".into(),
+            "/users".into(),
+            "-d".into(),
+            format!(r#"{{"password":"{pasted}"}}"#),
+        ],
+        vec!["POST".into(), "/users".into(), "--file".into(), body],
+        vec![
+            "GET /users".into(),
+            "--api-url".into(),
+            format!("http://127.0.0.1:1/{pasted}"),
+        ],
+    ];
+    let forms: [&[&str]; 6] = [
+        &[],
+        &["--dry-run"],
+        &["--curl"],
+        &["--explain"],
+        &["-v"],
+        &["--json"],
+    ];
+    for args in &positions {
+        for form in forms {
+            let (code, so, se) = run(clerk(&stub, "write,delete")
+                .args(args)
+                .args(form)
+                .arg("--yes"));
+            assert_eq!(code, 2, "{args:?} {form:?}\n{so}\n{se}");
+            assert!(
+                !so.contains("PASTED") && !se.contains("PASTED"),
+                "{args:?} {form:?}\n{so}\n{se}"
+            );
+            assert!(
+                se.contains("CLERK_SECRET_KEY or --secret-key"),
+                "{args:?} {form:?}: {se}"
+            );
+        }
+    }
+    assert!(stub.requests().is_empty(), "a pasted key must send nothing");
+}

@@ -327,9 +327,12 @@ fn body_input(args: &Args, takes_body: bool) -> Result<Option<Value>, Error> {
     };
     match text {
         None => Ok(None),
-        Some((from, t)) => serde_json::from_str(&t)
-            .map(Some)
-            .map_err(|e| Error::usage(format!("the body from {from} is not valid JSON: {e}"))),
+        Some((from, t)) => {
+            crate::safety::refuse_secret(&format!("the body from {from}"), &t)?;
+            serde_json::from_str(&t)
+                .map(Some)
+                .map_err(|e| Error::usage(format!("the body from {from} is not valid JSON: {e}")))
+        }
     }
 }
 

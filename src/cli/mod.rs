@@ -168,18 +168,35 @@ pub fn main() -> i32 {
             } else {
                 ExitCode::Usage as i32
             };
-            // clap's own rendering: the error, its "tip: a similar argument
-            // exists" hint and the usage line.
-            let _ = e.print();
+            if code == 0 {
+                let _ = e.print();
+                return code;
+            }
+            // clap's own rendering (the error, its "tip: a similar argument
+            // exists" hint and the usage line), with any pasted key masked.
+            use std::io::IsTerminal;
+            let text = if std::io::stderr().is_terminal() {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            eprint!("{}", crate::safety::redact(&text));
             return code;
         }
     };
     term::init(args.color);
+    std::panic::set_hook(Box::new(|info| {
+        term::say(
+            Level::Error,
+            &format!("internal error (a bug in clerk): {info}"),
+        );
+    }));
     match run(&args) {
         Ok(code) => code as i32,
         Err(e) => {
             if args.json {
-                let j = serde_json::json!({"error": {"code": e.kind(), "message": e.message}});
+                let message = crate::safety::redact(&e.message);
+                let j = serde_json::json!({"error": {"code": e.kind(), "message": message}});
                 println!("{j}");
             }
             term::say(Level::Error, &e.to_string());
@@ -246,6 +263,7 @@ pub fn parse(argv: Vec<String>) -> Result<Args, clap::Error> {
 /// Runs one invocation.
 pub fn run(args: &Args) -> Result<ExitCode, Error> {
     let mut prompt = join_prompt(&args.prompt);
+    no_secret_input(args, &prompt)?;
     // Output is rendered into one buffer and written once: a locked stdout is
     // line-buffered on a terminal, and one write is both faster and atomic.
     let mut out: Vec<u8> = Vec::with_capacity(8 * 1024);
@@ -277,7 +295,12 @@ pub fn run(args: &Args) -> Result<ExitCode, Error> {
     let res = resolve::resolve(&prompt, version).map_err(|e| Error::usage(e.to_string()))?;
     check_prompt_flags(args, &res)?;
     if args.explain && !args.json {
-        render::explain(&mut std::io::stderr(), &res, &prompt).map_err(io_err)?;
+        let mut text = Vec::new();
+        render::explain(&mut text, &res, &prompt).map_err(io_err)?;
+        let text = crate::safety::redact(&String::from_utf8_lossy(&text));
+        std::io::stderr()
+            .write_all(text.as_bytes())
+            .map_err(io_err)?;
     }
     match res.mode {
         Mode::Help => render::help(&mut out, args.json).map_err(io_err)?,
@@ -321,6 +344,19 @@ pub fn run(args: &Args) -> Result<ExitCode, Error> {
         }
     }
     flush(out)
+}
+
+/// A key pasted where data goes (prompt, items, `-d`, `--api-url`) stops the
+/// call before anything is resolved, so no output or request can carry it.
+fn no_secret_input(args: &Args, prompt: &str) -> Result<(), Error> {
+    crate::safety::refuse_secret("the prompt", prompt)?;
+    if let Some(d) = &args.data {
+        crate::safety::refuse_secret("the --data body", d)?;
+    }
+    if let Some(u) = &args.api_url {
+        crate::safety::refuse_secret("--api-url", u)?;
+    }
+    Ok(())
 }
 
 /// Each flag taken as an item must name a parameter or body field of the

@@ -73,9 +73,10 @@ fn style() -> Style {
     })
 }
 
-/// Prints one message on stderr.
+/// Prints one message on stderr, secret keys masked whatever their source.
 pub fn say(level: Level, msg: &str) {
-    let _ = std::io::stderr().write_all(format(level, msg).as_bytes());
+    let msg = crate::safety::redact(msg);
+    let _ = std::io::stderr().write_all(format(level, &msg).as_bytes());
 }
 
 /// The message as printed: prefix (coloured or not), text wrapped with a hanging indent.

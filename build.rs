@@ -134,7 +134,7 @@ fn model_keys(b: &[u8]) -> Vec<(String, String)> {
         b.get(at..at + 4)
             .map(|s| u32::from_le_bytes(s.try_into().unwrap()))
     };
-    if b.get(..8) != Some(b"CLRKMDL2".as_slice()) {
+    if b.get(..8) != Some(b"CLRKMDL3".as_slice()) {
         return Vec::new();
     }
     let n = u32_at(12).unwrap_or(0) as usize;

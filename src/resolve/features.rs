@@ -231,20 +231,17 @@ impl Prompt {
                 self.count(ValueKind::Domain);
                 self.words_of(&t.text, lex, units, raw);
             }
-            // An agent's `{"browse": "Domains"}` or a pasted body says what it
-            // wants in its keys and short strings: their words count.
-            Kind::Json(v) => {
-                let kind = ValueKind::of(&t.kind);
-                self.count(kind);
-                units.push(Unit::Value(kind.name().into()));
-                let mut text = String::new();
-                json_words(v, 0, &mut text);
-                self.words_of(&text, lex, units, raw);
-            }
             other => {
                 let v = ValueKind::of(other);
                 self.count(v);
                 units.push(Unit::Value(v.name().into()));
+                // An agent's `{"browse": "Domains"}` or a pasted body says what
+                // it wants in its keys and short strings: their words count.
+                if let Kind::Json(json) = other {
+                    let mut text = String::new();
+                    json_words(json, 0, &mut text);
+                    self.words_of(&text, lex, units, raw);
+                }
             }
         }
     }
@@ -313,7 +310,6 @@ impl Prompt {
     }
 }
 
-/// Character 3-5-grams of ` word ` (with boundary spaces).
 /// The object keys and short word-like strings of a JSON value, a few levels
 /// deep (emails, phone numbers and long texts are values, not words).
 fn json_words(v: &serde_json::Value, depth: usize, out: &mut String) {
@@ -340,6 +336,7 @@ fn json_words(v: &serde_json::Value, depth: usize, out: &mut String) {
     }
 }
 
+/// Character 3-5-grams of ` word ` (with boundary spaces).
 fn char_grams(w: &str, push: &mut impl FnMut(u8, &str)) {
     let padded: Vec<char> = std::iter::once(' ')
         .chain(w.chars().take(30))

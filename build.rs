@@ -273,6 +273,8 @@ struct FieldOut {
     example: Option<String>,
     format: Option<String>,
     pattern: Option<String>,
+    /// An object (or array of objects) that accepts keys it does not list.
+    open: bool,
 }
 
 struct Extract<'a> {
@@ -438,7 +440,8 @@ impl<'a> Extract<'a> {
                 content_type: ct.clone(),
                 required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
                 ty: self.type_name(schema, 0),
-                open: self.is_open(schema),
+                // A bulk body is as open as its items.
+                open: self.is_open(items.unwrap_or(schema)),
                 fields,
                 required_any: self.alternatives(schema),
             })
@@ -620,6 +623,10 @@ impl<'a> Extract<'a> {
                     .map(|v| v.to_string()),
                 format: str_opt(p, "format"),
                 pattern: str_opt(p, "pattern"),
+                open: match p.get("items") {
+                    Some(items) if ty.ends_with("[]") => self.is_open(items),
+                    _ => self.is_open(p),
+                },
                 ty: ty.clone(),
             });
             if ty == "object" && p.get("properties").is_some() || p.get("allOf").is_some() {
@@ -793,7 +800,7 @@ fn emit_version(code: &mut String, i: usize, date: &str, cat: &Catalog) {
                     .iter()
                     .map(|f| {
                         format!(
-                            "Field {{ path: {}, depth: {}, ty: {}, required: {}, nullable: {}, enum_values: {}, description: {}, example: {}, format: {}, pattern: {} }}",
+                            "Field {{ path: {}, depth: {}, ty: {}, required: {}, nullable: {}, enum_values: {}, description: {}, example: {}, format: {}, pattern: {}, open: {} }}",
                             lit(&f.path),
                             f.depth,
                             lit(&f.ty),
@@ -803,7 +810,8 @@ fn emit_version(code: &mut String, i: usize, date: &str, cat: &Catalog) {
                             lit(&f.description),
                             opt(&f.example),
                             opt(&f.format),
-                            opt(&f.pattern)
+                            opt(&f.pattern),
+                            f.open
                         )
                     })
                     .collect();

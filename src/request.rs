@@ -402,8 +402,11 @@ fn check_query_value(op: &Operation, p: &Param, v: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks a body against the catalog's flattened schema: top-level unknown
-/// fields (when the schema is closed), required fields, JSON types and enums.
+/// Checks a body against the catalog's flattened schema, at every depth:
+/// unknown fields where an object is closed, required fields, JSON types
+/// (array items included) and enums. Objects the spec leaves open
+/// (metadata) take any keys. A missing top-level field is reported as
+/// [`Missing`] (it can be asked for); anything wrong deeper is an error.
 fn check_body(
     op: &Operation,
     schema: &Body,
@@ -411,32 +414,27 @@ fn check_body(
     missing: &mut Vec<Missing>,
 ) -> Result<(), Error> {
     let what = format!("{} {}", op.method, op.path);
+    let ctx = Shape {
+        what: &what,
+        fields: schema.fields,
+    };
     if schema.ty.ends_with("[]") {
-        return if value.is_array() {
-            Ok(())
-        } else {
-            Err(Error::usage(format!(
+        let Some(items) = value.as_array() else {
+            return Err(Error::usage(format!(
                 "{what}: the body must be a JSON array"
-            )))
+            )));
         };
+        for (i, item) in items.iter().enumerate() {
+            ctx.object("[]", &format!("[{i}]"), schema.open, item)?;
+        }
+        return Ok(());
     }
     let Some(obj) = value.as_object() else {
         return Err(Error::usage(format!(
             "{what}: the body must be a JSON object"
         )));
     };
-    let top: Vec<&Field> = schema.top_fields().collect();
-    if !top.is_empty() && !schema.open {
-        for k in obj.keys() {
-            if !top.iter().any(|f| f.path == k) {
-                let known: Vec<&str> = top.iter().map(|f| f.path).collect();
-                return Err(Error::usage(format!(
-                    "{what}: unknown body field `{k}` (known: {})",
-                    known.join(", ")
-                )));
-            }
-        }
-    }
+    ctx.closed_keys("", "", schema.open, obj)?;
     // oneOf/anyOf bodies: one alternative's required fields must all be there.
     if !schema.required_any.is_empty()
         && !schema
@@ -457,27 +455,9 @@ fn check_body(
         });
     }
     let multipart = schema.content_type.starts_with("multipart/");
-    for f in &top {
-        if multipart && f.format == Some("binary") {
-            match obj.get(f.path).and_then(Value::as_str) {
-                Some(v) if v.starts_with('@') => {
-                    let path = &v[1..];
-                    if !std::path::Path::new(path).is_file() {
-                        return Err(Error::usage(format!(
-                            "{what}: cannot read the file `{path}` for `{}`",
-                            f.path
-                        )));
-                    }
-                    continue;
-                }
-                Some(_) => {
-                    return Err(Error::usage(format!(
-                        "{what}: `{}` is a file upload: give it as {}=@path",
-                        f.path, f.path
-                    )))
-                }
-                None => {}
-            }
+    for f in schema.top_fields() {
+        if multipart && f.format == Some("binary") && file_part(&what, f, obj.get(f.path))? {
+            continue;
         }
         match obj.get(f.path) {
             None if f.required => missing.push(Missing {
@@ -487,55 +467,221 @@ fn check_body(
                 description: f.description.to_string(),
             }),
             None => {}
-            Some(v) => check_type(&what, f, v)?,
+            Some(v) => ctx.field(f, f.path, v)?,
         }
     }
     Ok(())
 }
 
-fn check_type(what: &str, f: &Field, v: &Value) -> Result<(), Error> {
+/// A multipart file field: `@path` must name a readable file. True when the
+/// value is such a reference (and so needs no further checks).
+fn file_part(what: &str, f: &Field, v: Option<&Value>) -> Result<bool, Error> {
+    match v.and_then(Value::as_str) {
+        Some(v) if v.starts_with('@') => {
+            let path = &v[1..];
+            if std::path::Path::new(path).is_file() {
+                Ok(true)
+            } else {
+                Err(Error::usage(format!(
+                    "{what}: cannot read the file `{path}` for `{}`",
+                    f.path
+                )))
+            }
+        }
+        Some(_) => Err(Error::usage(format!(
+            "{what}: `{}` is a file upload: give it as {}=@path",
+            f.path, f.path
+        ))),
+        None => Ok(false),
+    }
+}
+
+/// The flattened fields of one body, walked alongside a value.
+/// Schema paths look like `a.b` and `a[].b`; the paths in messages name the
+/// value's own place (`a[2].b`).
+struct Shape<'a> {
+    what: &'a str,
+    fields: &'static [Field],
+}
+
+impl Shape<'_> {
+    /// The fields directly inside the object at schema path `prefix`.
+    fn children<'f>(&self, prefix: &'f str) -> impl Iterator<Item = &'static Field> + 'f {
+        self.fields.iter().filter(move |f| match prefix {
+            "" => f.depth == 0,
+            _ => f
+                .path
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_prefix('.'))
+                .is_some_and(|name| !name.contains('.')),
+        })
+    }
+
+    fn name(f: &Field) -> &'static str {
+        f.path.rsplit('.').next().unwrap_or(f.path)
+    }
+
+    fn join(at: &str, name: &str) -> String {
+        if at.is_empty() {
+            name.to_string()
+        } else {
+            format!("{at}.{name}")
+        }
+    }
+
+    /// Refuses keys a closed object does not list.
+    fn closed_keys(
+        &self,
+        prefix: &str,
+        at: &str,
+        open: bool,
+        obj: &Map<String, Value>,
+    ) -> Result<(), Error> {
+        let known: Vec<&str> = self.children(prefix).map(Self::name).collect();
+        if open || known.is_empty() {
+            return Ok(());
+        }
+        match obj.keys().find(|k| !known.contains(&k.as_str())) {
+            None => Ok(()),
+            Some(k) => Err(Error::usage(format!(
+                "{}: unknown body field `{}` (known: {})",
+                self.what,
+                Self::join(at, k),
+                known.join(", ")
+            ))),
+        }
+    }
+
+    /// A nested object: closed keys, required fields, and each field's value.
+    fn object(&self, prefix: &str, at: &str, open: bool, v: &Value) -> Result<(), Error> {
+        let Some(obj) = v.as_object() else {
+            return Err(Error::usage(format!(
+                "{}: body field `{at}` must be an object, got {}",
+                self.what,
+                short(v)
+            )));
+        };
+        self.closed_keys(prefix, at, open, obj)?;
+        for f in self.children(prefix) {
+            let place = Self::join(at, Self::name(f));
+            match obj.get(Self::name(f)) {
+                None if f.required => {
+                    return Err(Error::usage(format!(
+                        "{}: body field `{place}` is required ({})",
+                        self.what, f.ty
+                    )))
+                }
+                None => {}
+                Some(v) => self.field(f, &place, v)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// One field's value: its type and enum, then whatever it holds.
+    fn field(&self, f: &Field, at: &str, v: &Value) -> Result<(), Error> {
+        check_type(self.what, f, at, v)?;
+        let nested = |prefix: &str| self.children(prefix).next().is_some() || !f.open;
+        match v {
+            Value::Object(_) if nested(f.path) => self.object(f.path, at, f.open, v),
+            Value::Array(items) => {
+                let prefix = format!("{}[]", f.path);
+                if !nested(&prefix) {
+                    return Ok(());
+                }
+                for (i, item) in items.iter().enumerate() {
+                    self.object(&prefix, &format!("{at}[{i}]"), f.open, item)?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Splits a short type at its top-level `|` (`(string | object)[]` stays whole).
+fn alternatives(ty: &str) -> Vec<&str> {
+    let (mut out, mut depth, mut from) = (Vec::new(), 0i32, 0);
+    for (i, c) in ty.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '|' if depth == 0 => {
+                out.push(ty[from..i].trim());
+                from = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(ty[from..].trim());
+    out
+}
+
+/// Does `v` have the short type `ty` (`string`, `integer[]`, `(string | object)[]`)?
+fn fits(ty: &str, v: &Value) -> bool {
+    if let Some(item) = ty.strip_suffix("[]") {
+        let item = item
+            .strip_prefix('(')
+            .and_then(|t| t.strip_suffix(')'))
+            .unwrap_or(item);
+        return v.as_array().is_some_and(|a| {
+            a.iter()
+                .all(|e| alternatives(item).iter().any(|t| fits(t, e)))
+        });
+    }
+    match ty {
+        "string" => v.is_string(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "boolean" => v.is_boolean(),
+        "object" => v.is_object(),
+        _ => true,
+    }
+}
+
+fn check_type(what: &str, f: &Field, at: &str, v: &Value) -> Result<(), Error> {
     if v.is_null() {
         return if f.nullable || !f.required {
             Ok(())
         } else {
             Err(Error::usage(format!(
-                "{what}: body field `{}` cannot be null",
-                f.path
+                "{what}: body field `{at}` cannot be null"
             )))
         };
     }
-    let fits = |ty: &str, v: &Value| -> bool {
-        match ty.trim() {
-            "string" => v.is_string(),
-            "integer" => v.is_i64() || v.is_u64(),
-            "number" => v.is_number(),
-            "boolean" => v.is_boolean(),
-            "object" => v.is_object(),
-            t if t.ends_with("[]") => v.is_array(),
-            _ => true,
-        }
-    };
-    let ok =
-        f.ty.split('|')
-            .any(|t| fits(t.trim().trim_start_matches('(').trim_end_matches(')'), v));
-    if !ok {
+    if !alternatives(f.ty).iter().any(|t| fits(t, v)) {
+        let wrong = v.as_array().and_then(|a| {
+            a.iter()
+                .position(|e| !fits(f.ty, &Value::Array(vec![e.clone()])))
+        });
+        let (place, got) = match wrong {
+            Some(i) => (format!("{at}[{i}]"), short(&v[i])),
+            None => (at.to_string(), short(v)),
+        };
         return Err(Error::usage(format!(
-            "{what}: body field `{}` must be {}, got {}",
-            f.path,
-            f.ty,
-            short(v)
+            "{what}: body field `{place}` must be {}, got {got}",
+            if wrong.is_some() {
+                f.ty.trim_end_matches("[]")
+            } else {
+                f.ty
+            }
         )));
     }
-    if let (Some(s), false) = (v.as_str(), f.enum_values.is_empty()) {
-        if !f.enum_values.contains(&s) {
-            return Err(Error::usage(format!(
-                "{what}: body field `{}` must be one of {}, got `{s}`",
-                f.path,
-                f.enum_values.join(", ")
-            )));
-        }
+    let strings: Vec<&str> = match v {
+        Value::String(s) => vec![s],
+        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if f.enum_values.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    match strings.iter().find(|s| !f.enum_values.contains(s)) {
+        None => Ok(()),
+        Some(s) => Err(Error::usage(format!(
+            "{what}: body field `{at}` must be one of {}, got `{s}`",
+            f.enum_values.join(", ")
+        ))),
+    }
 }
 
 fn short(v: &Value) -> String {
@@ -765,6 +911,65 @@ mod tests {
         b.body
             .insert("max_allowed_memberships".into(), Value::from(5));
         assert!(build(post, &b, &inputs()).is_ok());
+    }
+
+    #[test]
+    fn nested_body_values_are_checked_and_open_objects_stay_open() {
+        let body = |op: &'static Operation, json: &str| {
+            let mut b = Bound::default();
+            let v: Value = serde_json::from_str(json).unwrap();
+            b.body = v.as_object().unwrap().clone();
+            build(op, &b, &inputs())
+        };
+        let refused = |r: Result<Request, BuildError>| match r {
+            Err(BuildError::Invalid(e)) => e.to_string(),
+            other => panic!("not refused: {other:?}"),
+        };
+        let users = op(Method::Post, "/users");
+        let e = refused(body(users, r#"{"email_address":[{"x":1}]}"#));
+        assert!(e.contains("`email_address[0]` must be string"), "{e}");
+        let ok = body(
+            users,
+            r#"{"email_address":["a@b.co"],"public_metadata":{"plan":{"tier":[1]}}}"#,
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+        let saml = op(Method::Patch, "/saml_connections/{saml_connection_id}");
+        let mut b = Bound::default();
+        b.set_path("saml_connection_id", "samlc_1".into());
+        b.body.insert(
+            "attribute_mapping".into(),
+            serde_json::json!({"bogus": "x"}),
+        );
+        let e = refused(build(saml, &b, &inputs()));
+        assert!(
+            e.contains("unknown body field `attribute_mapping.bogus`"),
+            "{e}"
+        );
+        b.body.insert(
+            "attribute_mapping".into(),
+            serde_json::json!({"first_name": 7}),
+        );
+        let e = refused(build(saml, &b, &inputs()));
+        assert!(
+            e.contains("`attribute_mapping.first_name` must be string"),
+            "{e}"
+        );
+        let maps = op(
+            Method::Put,
+            "/directories/{directory_id}/group_role_mappings",
+        );
+        let mut b = Bound::default();
+        b.set_path("directory_id", "dir_1".into());
+        b.body
+            .insert("mappings".into(), serde_json::json!([{"role_id": "r"}, {}]));
+        let e = refused(build(maps, &b, &inputs()));
+        assert!(e.contains("`mappings[1].role_id` is required"), "{e}");
+        b.body.insert(
+            "mappings".into(),
+            serde_json::json!([{"role_id": "r"}, "x"]),
+        );
+        let e = refused(build(maps, &b, &inputs()));
+        assert!(e.contains("`mappings[1]` must be"), "{e}");
     }
 
     #[test]

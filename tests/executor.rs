@@ -259,6 +259,26 @@ fn body_merges_data_and_items_and_is_validated() {
             ],
             "integer",
         ),
+        (
+            vec![
+                "POST",
+                "/users",
+                "-d",
+                r#"{"email_address":[{"x":1}]}"#,
+                "--yes",
+            ],
+            "`email_address[0]` must be string",
+        ),
+        (
+            vec![
+                "POST",
+                "/saml_connections",
+                "-d",
+                r#"{"name":"S","domain":"x.co","provider":"saml_custom","attribute_mapping":{"nope":"x"}}"#,
+                "--yes",
+            ],
+            "unknown body field `attribute_mapping.nope`",
+        ),
     ] {
         let (code, _, err) = run(clerk(&stub, "write").args(&args));
         assert_eq!(code, 2, "{args:?}: {err}");

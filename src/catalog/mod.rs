@@ -135,6 +135,10 @@ pub struct Field {
     /// The schema's `pattern`, shown to users; not enforced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pattern: Option<&'static str>,
+    /// An object, or array of objects, that takes keys it does not list
+    /// (metadata); closed ones refuse unknown keys.
+    #[serde(skip)]
+    pub open: bool,
 }
 
 /// A request body.

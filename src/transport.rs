@@ -16,9 +16,14 @@ pub struct Options {
     pub timeout: Duration,
     /// Retries after the first attempt (idempotent methods only).
     pub retries: u32,
-    /// Upper bound for one backoff delay (a server's `Retry-After` is honoured up to this).
-    pub max_delay: Duration,
+    /// The most time spent waiting between attempts, all retries together. A
+    /// server's `Retry-After` is honoured up to what is left of it.
+    pub max_retry_wait: Duration,
 }
+
+/// The largest response body read (Clerk's biggest pages are a few MB);
+/// past it the exchange stops with a network error.
+pub const MAX_BODY: u64 = 32 * 1024 * 1024;
 
 impl Default for Options {
     fn default() -> Self {
@@ -26,7 +31,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             retries: 3,
-            max_delay: Duration::from_secs(30),
+            max_retry_wait: Duration::from_secs(30),
         }
     }
 }
@@ -79,13 +84,22 @@ pub fn send(
     crate::request::check_url(&req.url)?;
     let retryable = req.method.is_idempotent();
     let mut attempt = 0u32;
+    let mut waited = Duration::ZERO;
     loop {
         let outcome = once(&agent, req, secret);
+        let left = opts.max_retry_wait.saturating_sub(waited);
         let delay = match &outcome {
             Ok(r) if retryable && RETRY_STATUS.contains(&r.status) && attempt < opts.retries => {
-                let d = retry_after(r)
-                    .unwrap_or_else(|| backoff(attempt))
-                    .min(opts.max_delay);
+                let asked = retry_after(r);
+                let d = asked.unwrap_or_else(|| backoff(attempt));
+                if asked.is_some_and(|a| a > left) {
+                    note(&format!(
+                        "the server asked to wait {} s (Retry-After); waiting at most {:.1} s more (--retry-max-time {})",
+                        r.header("retry-after").unwrap_or("").trim(),
+                        left.as_secs_f64(),
+                        opts.max_retry_wait.as_secs()
+                    ));
+                }
                 Some((format!("HTTP {}", r.status), d))
             }
             Err(e) if retryable && e.retryable && attempt < opts.retries => {
@@ -93,22 +107,47 @@ pub fn send(
             }
             _ => None,
         };
-        match delay {
-            Some((why, d)) => {
-                attempt += 1;
-                note(&format!(
-                    "retrying {} {} in {:.1}s ({why}; attempt {} of {})",
-                    req.method,
-                    req.operation.map(|o| o.path).unwrap_or(""),
-                    d.as_secs_f64(),
-                    attempt + 1,
-                    opts.retries + 1
-                ));
-                std::thread::sleep(d);
-            }
-            None => return outcome.map_err(|e| e.error),
+        let Some((why, d)) = delay else {
+            return outcome.map_err(|e| e.error).and_then(refuse_redirect);
+        };
+        if d > left && left.is_zero() {
+            note(&format!(
+                "not retrying {} {}: {why}, and {:.1} s of waiting is spent (--retry-max-time)",
+                req.method,
+                req.operation.map(|o| o.path).unwrap_or(""),
+                waited.as_secs_f64()
+            ));
+            return outcome.map_err(|e| e.error);
         }
+        let d = d.min(left);
+        attempt += 1;
+        waited += d;
+        note(&format!(
+            "retrying {} {} in {:.1}s ({why}; attempt {} of {})",
+            req.method,
+            req.operation.map(|o| o.path).unwrap_or(""),
+            d.as_secs_f64(),
+            attempt + 1,
+            opts.retries + 1
+        ));
+        std::thread::sleep(d);
     }
+}
+
+/// Redirects are never followed: the key would go along to wherever they
+/// point. A 3xx is reported as a network error naming the target host.
+fn refuse_redirect(r: Response) -> Result<Response, Error> {
+    if !(300..400).contains(&r.status) || r.status == 304 {
+        return Ok(r);
+    }
+    let to = r
+        .header("location")
+        .map(|l| l.chars().take(200).collect::<String>())
+        .unwrap_or_else(|| "nowhere (no Location header)".into());
+    Err(Error::network(format!(
+        "the server answered HTTP {} and redirects to {to}; clerk never follows redirects (the key would go along), so nothing more was sent",
+        r.status
+    )))
 }
 
 struct SendError {
@@ -159,7 +198,7 @@ fn once(agent: &ureq::Agent, req: &Request, secret: &Secret) -> Result<Response,
             let body = resp
                 .body_mut()
                 .with_config()
-                .limit(256 * 1024 * 1024)
+                .limit(MAX_BODY)
                 .read_to_vec()
                 .map_err(|e| classify(e, &req.url))?;
             Ok(Response {
@@ -184,6 +223,13 @@ fn classify(e: ureq::Error, url: &str) -> SendError {
         ureq::Error::Timeout(t) => (format!("timed out talking to {host} ({t})"), false),
         ureq::Error::HostNotFound => (format!("cannot resolve {host}"), false),
         ureq::Error::ConnectionFailed => (format!("cannot connect to {host}"), true),
+        ureq::Error::BodyExceedsLimit(n) => (
+            format!(
+                "the response from {host} is larger than {} MiB (at least {n} bytes); stopped reading",
+                MAX_BODY / (1024 * 1024)
+            ),
+            false,
+        ),
         ureq::Error::Io(io) => (format!("network error talking to {host}: {io}"), true),
         other => (format!("network error talking to {host}: {other}"), false),
     };

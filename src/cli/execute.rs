@@ -103,7 +103,8 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
     let opts = Options {
         connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
         timeout: Duration::from_secs(args.timeout.max(1)),
-        ..Options::default()
+        retries: args.retry,
+        max_retry_wait: Duration::from_secs(args.retry_max_time),
     };
     let mut note = |s: &str| term::say(Level::Note, s);
     let resp = if args.all {

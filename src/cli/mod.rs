@@ -135,6 +135,16 @@ pub struct Args {
     #[arg(long = "connect-timeout", value_name = "SECS", default_value_t = 10)]
     pub connect_timeout: u64,
 
+    /// Retries of GET, PUT and DELETE on 429, 502-504 and dropped connections
+    /// (POST and PATCH are never retried).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retry: u32,
+
+    /// The most seconds spent waiting between retries, in total; a server's
+    /// Retry-After is honoured up to it.
+    #[arg(long = "retry-max-time", value_name = "SECS", default_value_t = 30)]
+    pub retry_max_time: u64,
+
     /// Print request details (key masked) on stderr.
     #[arg(short = 'v', long)]
     pub verbose: bool,

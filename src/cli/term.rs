@@ -73,9 +73,13 @@ fn style() -> Style {
     })
 }
 
-/// Prints one message on stderr, secret keys masked whatever their source.
+/// Prints one message on stderr, secret keys masked and control characters
+/// (escape sequences from a server's text) made spaces, whatever their source.
 pub fn say(level: Level, msg: &str) {
-    let msg = crate::safety::redact(msg);
+    let msg: String = crate::safety::redact(msg)
+        .chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect();
     let _ = std::io::stderr().write_all(format(level, &msg).as_bytes());
 }
 

@@ -24,12 +24,29 @@ pub fn body(out: &mut dyn Write, resp: &Response, style: Style) -> io::Result<()
     if style.include {
         writeln!(out, "HTTP {}", resp.status)?;
         for (k, v) in &resp.headers {
-            writeln!(out, "{k}: {v}")?;
+            writeln!(out, "{}: {}", printable(k), printable(v))?;
         }
         writeln!(out)?;
     }
+    // Not JSON (or nested past serde_json's 128 levels): as received when
+    // piped, made safe to print on a terminal.
     let Ok(json) = serde_json::from_slice::<Value>(&resp.body) else {
-        out.write_all(&resp.body)?;
+        if style.raw {
+            out.write_all(&resp.body)?;
+        } else {
+            let text = String::from_utf8_lossy(&resp.body);
+            let safe: String = text
+                .chars()
+                .map(|c| {
+                    if c.is_control() && c != '\n' && c != '\t' {
+                        ' '
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            out.write_all(safe.as_bytes())?;
+        }
         if !resp.body.ends_with(b"\n") && !resp.body.is_empty() {
             writeln!(out)?;
         }
@@ -41,12 +58,26 @@ pub fn body(out: &mut dyn Write, resp: &Response, style: Style) -> io::Result<()
     if let Some(table) = list_table(&json) {
         return out.write_all(table.as_bytes());
     }
-    let pretty = serde_json::to_string_pretty(&json).unwrap_or_default();
+    let pretty = escape_controls(&serde_json::to_string_pretty(&json).unwrap_or_default());
     if style.color {
         writeln!(out, "{}", colorize(&pretty))
     } else {
         writeln!(out, "{pretty}")
     }
+}
+
+/// Pretty JSON for a terminal: serde_json escapes C0 controls; DEL and C1
+/// controls (U+009B is a CSI) inside strings become `\u` escapes too.
+fn escape_controls(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_control() && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Text from the API, made safe for a terminal: control characters (escape

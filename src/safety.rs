@@ -26,18 +26,25 @@ impl Secret {
         &self.0
     }
 
-    /// `sk_test_…a1b2`: the prefix up to the second `_` and the last four characters.
+    /// `sk_test_…a1b2`: the known prefix (else up to the second `_`, at most
+    /// 8 bytes) and the last four characters. `whsec_…a1b2` shows no more than
+    /// its prefix: nothing of a key's body but the tail.
     pub fn masked(&self) -> String {
         let k = &self.0;
         if k.chars().count() <= 12 {
             return "…".to_string();
         }
-        let mut prefix_end = k
-            .match_indices('_')
-            .nth(1)
-            .map(|(i, _)| i + 1)
-            .unwrap_or(0)
-            .min(8);
+        let known = SECRET_PREFIXES.iter().find(|p| k.starts_with(*p));
+        let mut prefix_end = known.map_or_else(
+            || {
+                k.match_indices('_')
+                    .nth(1)
+                    .map(|(i, _)| i + 1)
+                    .unwrap_or(0)
+                    .min(8)
+            },
+            |p| p.len(),
+        );
         while !k.is_char_boundary(prefix_end) {
             prefix_end -= 1;
         }
@@ -115,9 +122,10 @@ pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(r) = find_secret(rest) {
+        let end = overlapping_end(rest, r.clone());
         out.push_str(&rest[..r.start]);
-        out.push_str(&Secret::new(&rest[r.clone()]).masked());
-        rest = &rest[r.end..];
+        out.push_str(&Secret::new(&rest[r.start..end]).masked());
+        rest = &rest[end..];
     }
     out.push_str(rest);
     if out.contains("earer") {
@@ -125,6 +133,23 @@ pub fn redact(text: &str) -> String {
     } else {
         out
     }
+}
+
+/// The end of the token at `r` together with every secret-shaped token that
+/// starts inside it (`sk_live_abcsk_test_x`): masked apart, the first one's
+/// visible tail would join the next into a new key-shaped token. Found by
+/// fuzz/fuzz_targets/secrets_dotenv.rs.
+fn overlapping_end(text: &str, r: std::ops::Range<usize>) -> usize {
+    let mut end = r.end;
+    let mut from = r.start + 1;
+    while let Some(n) = text.get(from..).and_then(find_secret) {
+        if from + n.start >= end {
+            break;
+        }
+        end = end.max(from + n.end);
+        from += n.start + 1;
+    }
+    end
 }
 
 /// Masks the word after `Bearer` (a token of any shape).
@@ -167,9 +192,10 @@ pub fn load_secret(flag: Option<&Secret>, dir: &Path) -> Option<Secret> {
     None
 }
 
-/// The value of `key` in dotenv text, parsed as data.
+/// The value of `key` in dotenv text, parsed as data. Lines end at `\n`,
+/// `\r\n` or a lone `\r` (old Mac files), so a value is always one line.
 pub fn dotenv_value(text: &str, key: &str) -> Option<String> {
-    for line in text.lines() {
+    for line in text.split(['\n', '\r']) {
         let line = line.trim();
         let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
         if line.starts_with('#') {
@@ -654,6 +680,35 @@ mod tests {
             Some("sk_x")
         );
         assert_eq!(dotenv_value("OTHER=1", "CLERK_SECRET_KEY"), None);
+    }
+
+    #[test]
+    fn keys_that_overlap_are_masked_as_one() {
+        // Found by fuzz/fuzz_targets/secrets_dotenv.rs.
+        for text in [
+            "Bearer sk_live_abcdef1sk_test_z\u{3b5}",
+            "sk_live_absk_test_cdwhsec_e1 x",
+            "='whsec_ababCY='whsec_abwhsec_ab",
+        ] {
+            let red = redact(text);
+            assert!(find_secret(&red).is_none(), "{text} -> {red}");
+        }
+    }
+
+    #[test]
+    fn a_dotenv_value_never_spans_a_bare_carriage_return() {
+        // Found by fuzz/fuzz_targets/secrets_dotenv.rs: a lone CR (old Mac line
+        // ends) kept the next line in the key, which then broke the header.
+        let text = "# CLERK_SECRET_KEY=no\nCLERK_SECRET_KEY='whsec_abc'\roh\n";
+        assert_eq!(
+            dotenv_value(text, "CLERK_SECRET_KEY").as_deref(),
+            Some("whsec_abc")
+        );
+        let text = "CLERK_SECRET_KEY=sk_test_a\rOTHER=1\r";
+        assert_eq!(
+            dotenv_value(text, "CLERK_SECRET_KEY").as_deref(),
+            Some("sk_test_a")
+        );
     }
 
     #[test]

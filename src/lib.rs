@@ -49,10 +49,12 @@ pub mod catalog;
 #[doc(hidden)]
 pub mod cli;
 pub mod error;
-mod ffi;
+#[doc(hidden)]
+pub mod ffi;
 #[doc(hidden)]
 pub mod index;
-pub(crate) mod render;
+#[doc(hidden)]
+pub mod render;
 pub mod request;
 pub mod resolve;
 pub mod safety;

@@ -1,9 +1,11 @@
 //! Project chores: `cargo xtask specs` (bring Clerk's BAPI specs into `specs/`) and
-//! `cargo xtask eval FILE` (measure the resolver on a labelled prompt set).
+//! `cargo xtask eval FILE` (measure the resolver on a labelled prompt set), `train`,
+//! `test` and `fuzz` (see USAGE).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod fuzz;
 mod specs;
 
 #[cfg(feature = "eval")]
@@ -35,11 +37,12 @@ fn main() -> ExitCode {
         Some("eval") => with_clerk("eval", &args[1..]),
         Some("train") => with_clerk("train", &args[1..]),
         Some("test") => run_tests(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
-            print!("{USAGE}");
+            print!("{USAGE}{}", fuzz::USAGE);
             return ExitCode::SUCCESS;
         }
-        Some(other) => Err(format!("unknown task `{other}`\n{USAGE}")),
+        Some(other) => Err(format!("unknown task `{other}`\n{USAGE}{}", fuzz::USAGE)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -169,6 +169,7 @@ fn dry_run_json(
         "guess": res.confidence == Confidence::Low,
         "class": safety::classify(cand.operation),
         "alternatives": alternatives,
+        "notes": res.notes,
     });
     if let (Some(m), Value::Object(e)) = (j.as_object_mut(), extra) {
         m.extend(e);

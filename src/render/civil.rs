@@ -16,3 +16,14 @@ pub fn from_unix(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
     let y = yoe + era * 400 + i64::from(m <= 2);
     (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
 }
+
+/// (year, month, day) UTC -> days since 1970-01-01 (Howard Hinnant's days_from_civil).
+pub fn days_from(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::entities::{ItemOp, Kind, Token};
 use super::lexicon::{HashSet, Lexicon};
-use super::Bound;
+use super::{time, Bound};
 use crate::catalog::{singular, Operation, Param, ParamIn};
 use crate::index::SearchIndex;
 
@@ -24,11 +24,23 @@ pub struct Analysis {
     pub corrections: Vec<(String, String)>,
     /// Every concept the prompt mentions: singular terms, their parts and synonyms.
     pub termset: HashSet<String>,
+    /// The time range the prompt states ("in the last 7 days"), as of the clock.
+    pub time: Option<time::Range>,
+    /// The sort it asks for ("newest").
+    pub order: Option<time::Order>,
 }
 
-/// Analyses classified tokens: phrases, typo fixes, free words, mentioned concepts.
-pub fn analyze(tokens: Vec<Token>, index: &SearchIndex, lex: &Lexicon) -> Analysis {
+/// Analyses classified tokens: phrases, typo fixes, free words, mentioned
+/// concepts, the time range as of `now` (UTC milliseconds) and the sort.
+pub fn analyze(tokens: Vec<Token>, index: &SearchIndex, lex: &Lexicon, now: i64) -> Analysis {
+    let time = time::find(&tokens, now);
+    let order = time::order(&tokens);
+    // The words of a time expression or a sort are neither search words nor values.
+    let in_span = |i: usize| {
+        time.as_ref().is_some_and(|r| r.span.contains(&i)) || order.is_some_and(|o| o.at == i)
+    };
     let mut terms = phrase_terms(&tokens, lex);
+    terms.retain(|(_, i)| !in_span(*i));
     let mut free = Vec::new();
     let mut corrections = Vec::new();
     for (term, tok) in terms.iter_mut() {
@@ -49,6 +61,8 @@ pub fn analyze(tokens: Vec<Token>, index: &SearchIndex, lex: &Lexicon) -> Analys
             None => free.push(*tok),
         }
     }
+    // The word naming the range's field ("inactive") is no search word either.
+    free.retain(|&i| time.as_ref().and_then(|r| r.cue) != Some(i));
     let mut termset = HashSet::default();
     let add = |set: &mut HashSet<String>, w: &str| {
         for part in w.split('_').filter(|p| !p.is_empty()) {
@@ -70,6 +84,8 @@ pub fn analyze(tokens: Vec<Token>, index: &SearchIndex, lex: &Lexicon) -> Analys
         free,
         corrections,
         termset,
+        time,
+        order,
     }
 }
 
@@ -228,8 +244,9 @@ pub fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
     };
     let mut body = Map::new();
 
-    // Explicit items first.
+    // Explicit items first, then the time range and sort.
     bind_items(op, toks, &mut used, &mut bound, &mut body);
+    bind_time(op, a, &mut used, &mut bound);
 
     // Clerk IDs: path parameters, then query parameters, then body fields.
     for p in op.path_params() {
@@ -334,6 +351,54 @@ pub fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
     bound.body = body;
     b.bound = bound;
     b
+}
+
+/// The prompt's time range into the operation's `<field>_after`/`_before`
+/// (`_since` where there is no `_after`) filters, and the sort into `order_by`
+/// where that sort key is one the operation documents: a range lists newest
+/// first. The range's words are used up even when the operation has no such
+/// filter, so "last 7 days" never becomes a page size.
+fn bind_time(op: &Operation, a: &Analysis, used: &mut [bool], bound: &mut Bound) {
+    let has = |n: &str| op.query_params().any(|p| p.name == n);
+    let unset = |bound: &Bound, n: &str| !bound.query.iter().any(|(k, _)| k == n);
+    let mut sort = a.order;
+    if let Some(r) = &a.time {
+        for &i in r.span.iter().chain(&r.cue) {
+            used[i] = true;
+        }
+        let stem = r.field.stem();
+        let after = [format!("{stem}_after"), format!("{stem}_since")]
+            .into_iter()
+            .find(|n| has(n));
+        let slots = [(after, r.after), (Some(format!("{stem}_before")), r.before)];
+        let mut filtered = false;
+        for (name, value) in slots {
+            if let (Some(name), Some(v)) = (name.filter(|n| has(n)), value) {
+                if unset(bound, &name) {
+                    bound.query.push((name, v.to_string()));
+                    filtered = true;
+                }
+            }
+        }
+        if filtered {
+            sort = sort.or(Some(time::Order {
+                field: r.field,
+                desc: true,
+                at: usize::MAX,
+            }));
+        }
+    }
+    let Some(sort) = sort else { return };
+    let sortable = op
+        .query_params()
+        .find(|p| p.name == "order_by")
+        .is_some_and(|p| p.description.contains(sort.field.stem()));
+    if sortable && unset(bound, "order_by") {
+        if let Some(u) = used.get_mut(sort.at) {
+            *u = true;
+        }
+        bound.query.push(("order_by".into(), sort.value()));
+    }
 }
 
 /// A value for a path parameter that is not an ID: one of its enum values

@@ -12,6 +12,7 @@ mod lexicon;
 #[doc(hidden)]
 pub mod model;
 mod takes;
+pub mod time;
 
 use lexicon::HashSet;
 
@@ -192,10 +193,21 @@ type Raw = Vec<(String, bool)>;
 /// Syntax comes first and is exact: help words, `METHOD /path` and URLs,
 /// `tags`, a tag's name. Plain language goes to the learned model, which
 /// decides the mode and ranks the operations; the prompt's values are then
-/// bound to the best candidates' parameters.
+/// bound to the best candidates' parameters. Time expressions ("in the last
+/// 7 days") are read as of the clock ([`time::now_ms`]: `CLERK_NOW` or the
+/// system clock); [`resolve_at`] takes the instant instead.
 pub fn resolve(
     prompt: &str,
     version: Option<&'static Version>,
+) -> Result<Resolution, ResolveError> {
+    resolve_at(prompt, version, time::now_ms())
+}
+
+/// [`resolve`] as of `now` (UTC milliseconds): a pure function of its arguments.
+pub fn resolve_at(
+    prompt: &str,
+    version: Option<&'static Version>,
+    now: i64,
 ) -> Result<Resolution, ResolveError> {
     Ok(match syntax(prompt, version)? {
         Answered::Syntax(r, _) => r,
@@ -203,7 +215,7 @@ pub fn resolve(
             tokens,
             detail,
             version,
-        } => learned(tokens, detail, version),
+        } => learned(tokens, detail, version, now),
     })
 }
 
@@ -568,7 +580,12 @@ fn look_up_by_value(
     candidates.insert(0, list);
 }
 
-fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version) -> Resolution {
+fn learned(
+    tokens: Vec<entities::Token>,
+    detail: bool,
+    version: &'static Version,
+    now: i64,
+) -> Resolution {
     let lex = lexicon::get();
     let Some(model) = model::get() else {
         let mut r = Resolution::empty(Mode::Execute, version);
@@ -604,7 +621,7 @@ fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version
         }
     };
     let index = crate::index::SearchIndex::get(version);
-    let a = bind::analyze(tokens, index, lex);
+    let a = bind::analyze(tokens, index, lex, now);
     // Usage help is never about one user or organization: a prompt that names
     // one ("help me ban user_2ab") asks for a call or its description.
     if mode == model::HELP && a.tokens.iter().any(names_something) {
@@ -669,6 +686,9 @@ fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version
     if mode != model::DETAIL {
         look_up_by_value(&mut candidates, &a, version, &mut notes);
     }
+    if let (Some(r), Some(c)) = (&a.time, candidates.first()) {
+        notes.push(time_note(r, &a, c));
+    }
     let confidence = match candidates.first() {
         None => Confidence::None,
         Some(c) => sure(c.score),
@@ -684,6 +704,42 @@ fn learned(tokens: Vec<entities::Token>, detail: bool, version: &'static Version
         candidates,
         confidence,
         notes,
+    }
+}
+
+/// What the time range became: "read `in the last 7 days` as
+/// created_at_after=1764… (2026-11-24 12:00:00 UTC)", or that the operation
+/// has no such filter.
+fn time_note(r: &time::Range, a: &bind::Analysis, c: &Candidate) -> String {
+    let cue = r.cue.filter(|&c| r.span.first().is_some_and(|&s| c < s));
+    let gap = cue.is_some_and(|c| r.span.first() != Some(&(c + 1)));
+    let words: Vec<&str> = cue
+        .map(|c| a.tokens[c].text.as_str())
+        .into_iter()
+        .chain(gap.then_some("…"))
+        .chain(r.span.iter().map(|&i| a.tokens[i].text.as_str()))
+        .collect();
+    let stem = r.field.stem();
+    let set: Vec<String> = c
+        .bound
+        .query
+        .iter()
+        .filter(|(k, _)| k.starts_with(stem) && k.len() > stem.len())
+        .map(|(k, v)| {
+            let when = v.parse().map(time::readable).unwrap_or_default();
+            format!("{k}={v} ({when})")
+        })
+        .collect();
+    let op = c.operation;
+    if set.is_empty() {
+        format!(
+            "`{}` is not used: {} {} has no {stem} filter",
+            words.join(" "),
+            op.method,
+            op.path
+        )
+    } else {
+        format!("read `{}` as {}", words.join(" "), set.join(", "))
     }
 }
 

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 /// Shared with the clerk crate (pure std), like build.rs shares the index schema.
+#[allow(dead_code)] // days_from is for the resolver
 #[path = "../../src/render/civil.rs"]
 mod civil;
 

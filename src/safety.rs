@@ -597,10 +597,14 @@ pub fn warnings(op: &'static Operation, body: Option<&serde_json::Value>) -> Vec
         };
         if op.path.ends_with("/metadata") || !used.is_empty() {
             out.push(
-                "metadata: public = readable by client and server, writable by the server only; private = server only, \
-                 never sent to the client; unsafe = writable by the client itself, never put anything sensitive there."
+                "metadata: public = readable by client and server, writable by the server only (plan, role, feature flags); \
+                 private = server only, never sent to the client (Stripe or customer IDs, internal flags); \
+                 unsafe = writable by the client itself (user preferences; never anything sensitive or trusted)."
                     .to_string(),
             );
+            if let Some(advice) = body.and_then(|b| metadata_advice(b, &used)) {
+                out.push(advice);
+            }
             let how = if op.method == Method::Patch && op.path.ends_with("/metadata") {
                 "this endpoint deep-merges: given keys are updated, others kept; set a key to null to remove it"
             } else {
@@ -615,6 +619,67 @@ pub fn warnings(op: &'static Operation, body: Option<&serde_json::Value>) -> Vec
         }
     }
     out
+}
+
+/// The metadata type recommended for a key: private for IDs in other systems,
+/// billing and internal or secret values; public for the rest (plan, role,
+/// feature flags), which the client may read but not change.
+pub fn metadata_for(key: &str) -> &'static str {
+    const PRIVATE: [&str; 14] = [
+        "stripe",
+        "customer",
+        "billing",
+        "internal",
+        "secret",
+        "token",
+        "crm",
+        "hubspot",
+        "salesforce",
+        "invoice",
+        "external",
+        "password",
+        "api_key",
+        "ssn",
+    ];
+    let k = key.to_ascii_lowercase();
+    let id_like = k.ends_with("_id") || k.ends_with("id") && k.len() > 2 && k.contains('_');
+    if id_like || PRIVATE.iter().any(|w| k.contains(w)) {
+        "private_metadata"
+    } else {
+        "public_metadata"
+    }
+}
+
+/// Where each written key goes, and a warning for a key that belongs in
+/// private metadata but goes where the client can read it: "writing plan →
+/// public_metadata, stripe_customer_id → public_metadata; stripe_customer_id is
+/// recommended for private_metadata".
+fn metadata_advice(body: &serde_json::Value, used: &[&str]) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut exposed = Vec::new();
+    for object in used {
+        let Some(m) = body.get(*object).and_then(serde_json::Value::as_object) else {
+            continue;
+        };
+        for key in m.keys() {
+            parts.push(format!("{key} → {object}"));
+            let best = metadata_for(key);
+            if best == "private_metadata" && *object != best {
+                exposed.push(key.as_str());
+            }
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let mut line = format!("metadata: writing {}", parts.join(", "));
+    if !exposed.is_empty() {
+        line.push_str(&format!(
+            "; {} recommended for private_metadata: the client can read what is written here (say \"private\" to put it there)",
+            if exposed.len() == 1 { format!("{} is", exposed[0]) } else { format!("{} are", exposed.join(", ")) }
+        ));
+    }
+    Some(line)
 }
 
 #[cfg(test)]

@@ -195,3 +195,132 @@ fn a_range_the_operation_cannot_filter_by_is_said_not_dropped_silently() {
         "{err}"
     );
 }
+
+/// The body of the one request the stub saw.
+fn body_of(stub: &Stub) -> serde_json::Value {
+    let reqs = stub.requests();
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    serde_json::from_str(&reqs[0].body).unwrap()
+}
+
+#[test]
+fn metadata_items_are_typed_and_go_into_the_recommended_object() {
+    let stub = Stub::ok(r#"{"id":"user_x","object":"user"}"#);
+    let (code, _, err) = run(at(&stub, "write").args([
+        "--yes",
+        "set plan=pro and onboarded=true seats=5 trial_end=null on user_x",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let r = &stub.requests()[0];
+    assert_eq!(
+        (r.method.as_str(), r.target.as_str()),
+        ("PATCH", "/users/user_x/metadata")
+    );
+    assert_eq!(
+        body_of(&stub),
+        serde_json::json!({"public_metadata": {"plan": "pro", "onboarded": true, "seats": 5, "trial_end": null}})
+    );
+    // The three types are explained before the write, and the merge is said.
+    assert!(
+        err.contains("public = readable by client and server"),
+        "{err}"
+    );
+    assert!(err.contains("private = server only"), "{err}");
+    assert!(
+        err.contains("unsafe = writable by the client itself"),
+        "{err}"
+    );
+    assert!(err.contains("deep-merges"), "{err}");
+
+    // Each key goes where it is recommended: an ID in another system is
+    // private, flags public; `:=` is JSON.
+    let stub = Stub::ok(r#"{"id":"user_x"}"#);
+    let (code, _, err) = run(at(&stub, "write").args([
+        "--yes",
+        "set stripe_customer_id=cus_123 flags:=[\"beta\"] on user_x",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        body_of(&stub),
+        serde_json::json!({
+            "private_metadata": {"stripe_customer_id": "cus_123"},
+            "public_metadata": {"flags": ["beta"]}
+        })
+    );
+}
+
+#[test]
+fn the_named_metadata_type_wins_and_a_client_readable_id_is_warned() {
+    let stub = Stub::ok(r#"{"id":"user_x"}"#);
+    let (code, out, err) = run(at(&stub, "write").args([
+        "--dry-run",
+        "--json",
+        "set stripe_customer_id=cus_123 in the public metadata of user_x",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(stub.requests().is_empty());
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        j["body"],
+        serde_json::json!({"public_metadata": {"stripe_customer_id": "cus_123"}})
+    );
+    assert!(
+        err.contains("stripe_customer_id is recommended for private_metadata"),
+        "{err}"
+    );
+    let stub = Stub::ok(r#"{"id":"org_2x"}"#);
+    let (code, _, err) = run(at(&stub, "write").args([
+        "--yes",
+        "PATCH",
+        "/organizations/org_2x/metadata",
+        "private",
+        "tier=3",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(stub.requests()[0].target, "/organizations/org_2x/metadata");
+    assert_eq!(
+        body_of(&stub),
+        serde_json::json!({"private_metadata": {"tier": 3}})
+    );
+}
+
+#[test]
+fn replace_chooses_the_put_that_replaces_and_says_so() {
+    let stub = Stub::ok(r#"{"id":"user_x"}"#);
+    let (code, _, err) = run(at(&stub, "write").args([
+        "--yes",
+        "replace the public metadata of user_x with plan=pro",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let r = &stub.requests()[0];
+    assert_eq!(
+        (r.method.as_str(), r.target.as_str()),
+        ("PUT", "/users/user_x/metadata")
+    );
+    assert_eq!(
+        body_of(&stub),
+        serde_json::json!({"public_metadata": {"plan": "pro"}})
+    );
+    assert!(err.contains("REPLACES"), "{err}");
+}
+
+#[test]
+fn organization_roles_are_written_as_clerk_requires() {
+    let stub = Stub::ok(r#"{"id":"orginv_1"}"#);
+    let (code, _, err) =
+        run(at(&stub, "write").args(["--yes", "invite bob@acme.com to org_2x as admin"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        stub.requests()[0].target,
+        "/organizations/org_2x/invitations"
+    );
+    assert_eq!(
+        body_of(&stub),
+        serde_json::json!({"email_address": "bob@acme.com", "role": "org:admin"})
+    );
+    let stub = Stub::ok(r#"{"id":"orgmem_1"}"#);
+    let (code, _, err) =
+        run(at(&stub, "write").args(["--yes", "add user_x to org_2x with role=org:billing"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(body_of(&stub)["role"], "org:billing");
+}

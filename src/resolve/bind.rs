@@ -338,6 +338,7 @@ pub fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
     if op.body.is_some() {
         bind_body(op, a, &mut used, &mut body);
     }
+    org_role(op, &mut body);
     // Keep path parameters in path order.
     let order: Vec<&str> = op.path_params().map(|p| p.name).collect();
     bound
@@ -531,17 +532,87 @@ pub(super) fn bind_items(
             }
             continue;
         }
+        let json = || serde_json::from_str(&t.text).unwrap_or(Value::String(t.text.clone()));
+        if *item_op != ItemOp::Query {
+            if let Some(object) = metadata_of(op, toks, key) {
+                let v = match item_op {
+                    ItemOp::Json => json(),
+                    _ => scalar(&t.text),
+                };
+                let slot = body
+                    .entry(object.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(m) = slot {
+                    m.insert(key.clone(), v);
+                }
+                continue;
+            }
+        }
         match item_op {
             ItemOp::Query => bound.query.push((key.clone(), t.text.clone())),
             ItemOp::Json => {
-                let v = serde_json::from_str(&t.text).unwrap_or(Value::String(t.text.clone()));
-                body.insert(key.clone(), v);
+                body.insert(key.clone(), json());
             }
             ItemOp::Eq if op.body.is_some() => {
                 body.insert(key.clone(), typed_field(op, key, &t.text));
             }
             ItemOp::Eq => bound.query.push((key.clone(), t.text.clone())),
         }
+    }
+}
+
+/// Organization roles as Clerk requires them: `admin` -> `org:admin`,
+/// `member` -> `org:member`; custom `org:…` keys are kept.
+fn org_role(op: &Operation, body: &mut Map<String, Value>) {
+    if !op.path.starts_with("/organization") {
+        return;
+    }
+    if let Some(Value::String(r)) = body.get_mut("role") {
+        if !r.contains(':') && !r.is_empty() {
+            *r = format!("org:{}", r.to_ascii_lowercase());
+        }
+    }
+}
+
+/// Whether the operation takes every body item of the prompt (`key=value`,
+/// `key:=json`): as a parameter, a body field or a metadata key.
+pub fn takes_items(op: &Operation, toks: &[Token]) -> bool {
+    toks.iter().all(|t| match &t.kind {
+        Kind::Item { key, op: item_op } if *item_op != ItemOp::Query => {
+            op.params.iter().any(|p| p.name == key.as_str())
+                || op.body.is_some_and(|b| b.field(key).is_some())
+                || metadata_of(op, toks, key).is_some()
+        }
+        _ => true,
+    })
+}
+
+/// The metadata object a `key=value` item goes into, when the operation's
+/// body has no field `key` but has metadata objects ("set plan=pro on
+/// user_x"): the type the prompt names ("private", "unsafe", "public"), else
+/// the one recommended for the key ([`crate::safety::metadata_for`]).
+fn metadata_of(op: &Operation, toks: &[Token], key: &str) -> Option<&'static str> {
+    let body = op.body?;
+    if body.field(key).is_some() {
+        return None;
+    }
+    let has = |f: &str| body.field(f).is_some();
+    let named = toks.iter().find_map(|t| match t.norm.as_str() {
+        "private" => Some("private_metadata"),
+        "unsafe" => Some("unsafe_metadata"),
+        "public" => Some("public_metadata"),
+        _ => None,
+    });
+    let object = named.unwrap_or_else(|| crate::safety::metadata_for(key));
+    has(object).then_some(object)
+}
+
+/// A value typed as JSON would type it: `true`, `false`, `null`, numbers;
+/// anything else is a string.
+fn scalar(text: &str) -> Value {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v @ (Value::Bool(_) | Value::Null | Value::Number(_))) => v,
+        _ => Value::String(text.to_string()),
     }
 }
 
@@ -831,6 +902,18 @@ fn bind_body(
                 used[i] = true;
                 put(body, f, &t.text);
             }
+        }
+    }
+    // "as admin": the role a membership or invitation gets.
+    if let Some(f) = schema.field("role").filter(|_| !body.contains_key("role")) {
+        let after_as = (1..toks.len()).find(|&i| {
+            !used[i]
+                && toks[i - 1].norm == "as"
+                && matches!(toks[i].kind, Kind::Word | Kind::Ident | Kind::Quoted)
+        });
+        if let Some(i) = after_as {
+            used[i] = true;
+            put(body, f, &toks[i].text);
         }
     }
     // A bulk endpoint (array body) takes every value of the prompt.

@@ -580,6 +580,96 @@ fn look_up_by_value(
     candidates.insert(0, list);
 }
 
+/// "set stripe_customer_id=cus_1 on user_x": the best candidate has no
+/// place for a `key=value` item the prompt gives, the next one that takes
+/// them all (as fields, parameters or metadata keys) does, and it writes the
+/// same way (same method family) or is the only one: it goes first.
+fn items_decide(candidates: &mut Vec<Candidate>, a: &bind::Analysis, notes: &mut Vec<String>) {
+    let takes = |c: &Candidate| bind::takes_items(c.operation, &a.tokens);
+    let Some(best) = candidates.first() else {
+        return;
+    };
+    if takes(best) {
+        return;
+    }
+    let writes = best.operation.method != Method::Get;
+    let Some(i) = candidates
+        .iter()
+        .position(|c| takes(c) && (c.operation.method != Method::Get) == writes)
+    else {
+        return;
+    };
+    let c = candidates.remove(i);
+    notes.push(format!(
+        "{} {} has no place for the prompt's items; {} {} takes them",
+        candidates[0].operation.method,
+        candidates[0].operation.path,
+        c.operation.method,
+        c.operation.path
+    ));
+    candidates.insert(0, c);
+}
+
+/// A metadata path written both by PATCH (merge) and PUT (replace), such as
+/// `/users/{user_id}/metadata`: merging is the default, and replacing needs a
+/// word that says so ("replace", "overwrite", "reset"). When the model's
+/// first choice agrees with the words, its doubt between the two is no doubt
+/// about the path: the first takes the pair's probability. The order is the
+/// model's (overriding it measured worse).
+fn merge_or_replace(candidates: &mut [Candidate], a: &bind::Analysis) {
+    let Some(best) = candidates.first() else {
+        return;
+    };
+    let pair = |m: Method| matches!(m, Method::Patch | Method::Put);
+    if !pair(best.operation.method) || !best.operation.path.ends_with("/metadata") {
+        return;
+    }
+    let Some(j) = candidates.iter().skip(1).position(|c| {
+        c.operation.path == best.operation.path
+            && pair(c.operation.method)
+            && c.operation.method != best.operation.method
+    }) else {
+        return;
+    };
+    let j = j + 1;
+    let replace = a.terms.iter().any(|(t, _)| {
+        matches!(
+            t.as_str(),
+            "replace" | "replacing" | "overwrite" | "overwriting" | "reset" | "wipe" | "clobber"
+        )
+    });
+    let want = if replace { Method::Put } else { Method::Patch };
+    if candidates[0].operation.method == want {
+        candidates[0].score += candidates[j].score;
+    }
+}
+
+/// The first candidate's probability given the prompt's `key=value` items:
+/// the candidates that have no place for them are ruled out and the rest
+/// renormalised. Without items, its plain probability.
+fn given_items(candidates: &[Candidate], a: &bind::Analysis) -> f32 {
+    let Some(best) = candidates.first() else {
+        return 0.0;
+    };
+    let items = a
+        .tokens
+        .iter()
+        .any(|t| matches!(t.kind, entities::Kind::Item { .. }));
+    if !items || !bind::takes_items(best.operation, &a.tokens) {
+        return best.score;
+    }
+    let rest: f32 = candidates
+        .iter()
+        .filter(|c| bind::takes_items(c.operation, &a.tokens))
+        .map(|c| c.score)
+        .sum();
+    if rest > 0.0 {
+        best.score / rest
+    } else {
+        best.score
+    }
+}
+
 fn learned(
     tokens: Vec<entities::Token>,
     detail: bool,
@@ -684,6 +774,8 @@ fn learned(
         .collect();
     let mut candidates = candidates;
     if mode != model::DETAIL {
+        items_decide(&mut candidates, &a, &mut notes);
+        merge_or_replace(&mut candidates, &a);
         look_up_by_value(&mut candidates, &a, version, &mut notes);
     }
     if let (Some(r), Some(c)) = (&a.time, candidates.first()) {
@@ -691,7 +783,7 @@ fn learned(
     }
     let confidence = match candidates.first() {
         None => Confidence::None,
-        Some(c) => sure(c.score),
+        Some(_) => sure(given_items(&candidates, &a)),
     };
     Resolution {
         mode: if mode == model::DETAIL {

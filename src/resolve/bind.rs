@@ -33,8 +33,9 @@ pub struct Analysis {
 /// Analyses classified tokens: phrases, typo fixes, free words, mentioned
 /// concepts, the time range as of `now` (UTC milliseconds) and the sort.
 pub fn analyze(tokens: Vec<Token>, index: &SearchIndex, lex: &Lexicon, now: i64) -> Analysis {
-    let time = time::find(&tokens, now);
-    let order = time::order(&tokens);
+    let words = time::words(&tokens);
+    let time = time::find(&words, now);
+    let order = time::order(&words);
     // The words of a time expression or a sort are neither search words nor values.
     let in_span = |i: usize| {
         time.as_ref().is_some_and(|r| r.span.contains(&i)) || order.is_some_and(|o| o.at == i)

@@ -82,9 +82,14 @@ pub fn instant(s: &str) -> Option<i64> {
     iso(s).map(|(start, _)| start)
 }
 
-/// Finds the prompt's time range, if it states one, as of `now`.
-pub fn find(tokens: &[Token], now: i64) -> Option<Range> {
-    let words: Vec<String> = tokens.iter().map(word).collect();
+/// The prompt's tokens as words for [`find`] and [`order`]: lower case, outer
+/// punctuation gone ("days," -> "days"). Made once per prompt.
+pub fn words(tokens: &[Token]) -> Vec<String> {
+    tokens.iter().map(word).collect()
+}
+
+/// Finds the prompt's time range, if it states one, as of `now`, in its [`words`].
+pub fn find(words: &[String], now: i64) -> Option<Range> {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     let mut range: Option<Range> = None;
     let mut i = 0;
@@ -136,8 +141,7 @@ impl Order {
 
 /// The sort the prompt asks for: "newest", "latest", "recent" -> descending,
 /// "oldest", "earliest" -> ascending, by the timestamp the prompt is about.
-pub fn order(tokens: &[Token]) -> Option<Order> {
-    let words: Vec<String> = tokens.iter().map(word).collect();
+pub fn order(words: &[String]) -> Option<Order> {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     w.iter().enumerate().find_map(|(i, x)| {
         let desc = match *x {
@@ -589,7 +593,7 @@ mod tests {
     fn range(prompt: &str) -> Option<(Field, Option<i64>, Option<i64>)> {
         let lex = super::super::lexicon::get();
         let toks = super::super::entities::tokens(prompt, lex);
-        find(&toks, NOW).map(|r| (r.field, r.after, r.before))
+        find(&words(&toks), NOW).map(|r| (r.field, r.after, r.before))
     }
 
     fn at(s: &str) -> i64 {
@@ -734,7 +738,8 @@ mod tests {
             assert_eq!(range(p), None, "{p}");
         }
         let lex = super::super::lexicon::get();
-        let sort = |p: &str| order(&super::super::entities::tokens(p, lex)).map(Order::value);
+        let sort =
+            |p: &str| order(&words(&super::super::entities::tokens(p, lex))).map(Order::value);
         assert_eq!(sort("newest users").as_deref(), Some("-created_at"));
         assert_eq!(sort("oldest organizations").as_deref(), Some("+created_at"));
         assert_eq!(

@@ -15,6 +15,11 @@ pub enum ExitCode {
     Refused = 3,
     /// Network failure or timeout.
     Network = 4,
+    /// A plan of several calls ended with some done and some failed or not
+    /// attempted (the summary says which).
+    Partial = 5,
+    /// Stopped by Ctrl-C before any call of a plan succeeded.
+    Interrupted = 130,
 }
 
 /// An error with the exit code it maps to. `Display` is the one line shown to the user.
@@ -63,6 +68,8 @@ impl Error {
             ExitCode::Usage => "usage",
             ExitCode::Refused => "refused",
             ExitCode::Network => "network",
+            ExitCode::Partial => "partial",
+            ExitCode::Interrupted => "interrupted",
         }
     }
 }

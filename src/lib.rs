@@ -57,6 +57,7 @@ pub mod index;
 pub mod render;
 pub mod request;
 pub mod resolve;
+pub mod runner;
 pub mod safety;
 pub mod transport;
 
@@ -101,4 +102,28 @@ pub fn execute(
         return Err(Error::refused("not confirmed; nothing was sent"));
     }
     transport::send(req, secret, opts, note)
+}
+
+/// Runs a [`resolve::plan::Plan`] under the same policy as [`execute`]. Before
+/// anything is sent, every step's scopes are checked and every request is
+/// built ([`runner::preview`]); then, when any step writes, `confirm` sees all
+/// the requests at once (skipped with `policy.assume_yes`). The steps run
+/// paced ([`runner::run`]); the records say what each did.
+pub fn execute_plan(
+    plan: &resolve::plan::Plan,
+    run: &runner::Run,
+    policy: &Policy,
+    confirm: &mut dyn FnMut(&[Request]) -> bool,
+    progress: &mut dyn FnMut(&runner::StepResult),
+    note: &mut dyn FnMut(&str),
+) -> Result<Vec<runner::StepResult>, Error> {
+    let mut ask = false;
+    for s in &plan.steps {
+        ask |= safety::check(policy, s.operation)? == Decision::Confirm;
+    }
+    let reqs = runner::preview(plan, run.inputs)?;
+    if ask && !policy.assume_yes && !confirm(&reqs) {
+        return Err(Error::refused("not confirmed; nothing was sent"));
+    }
+    Ok(runner::run(plan, run, progress, note))
 }

@@ -208,6 +208,7 @@ fn no_secret_in(bound: &Bound, inputs: &Inputs) -> Result<(), Error> {
         crate::safety::refuse_secret(&format!("the value of `{k}`"), v)?;
     }
     fields(&bound.body)?;
+    bound.items.iter().try_for_each(fields)?;
     inputs.body.as_ref().map_or(Ok(()), value)?;
     crate::safety::refuse_secret("the API URL", &inputs.base_url)
 }
@@ -305,7 +306,11 @@ pub fn build(
     }
 
     // Body.
-    let body = match (op.body, &inputs.body, bound.body.is_empty()) {
+    let body = match (
+        op.body,
+        &inputs.body,
+        bound.body.is_empty() && bound.items.is_empty(),
+    ) {
         (None, Some(_), _) | (None, None, false) => {
             return Err(
                 Error::usage(format!("{} {} takes no request body", op.method, op.path)).into(),
@@ -314,6 +319,16 @@ pub fn build(
         (None, None, true) => None,
         (Some(schema), given, _) => {
             let mut value = given.clone().unwrap_or_else(|| Value::Object(Map::new()));
+            if !bound.items.is_empty() {
+                if given.is_some() {
+                    return Err(Error::usage(format!(
+                        "{} {}: the body is given and the prompt lists values for it too; use one",
+                        op.method, op.path
+                    ))
+                    .into());
+                }
+                value = Value::Array(bound.items.iter().cloned().map(Value::Object).collect());
+            }
             if !bound.body.is_empty() {
                 match &mut value {
                     Value::Object(m) => {

@@ -227,7 +227,8 @@ pub fn dotenv_value(text: &str, key: &str) -> Option<String> {
 /// How much harm an operation can do. Every write is confirmed; the class
 /// sets the wording: a disruptive call takes effect at once but the API can
 /// undo it, an irreversible one destroys or replaces something for good.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// Ordered from least to most harm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Class {
     /// Reads only (GET).

@@ -61,8 +61,10 @@ const RETRY_STATUS: &[u16] = &[429, 502, 503, 504];
 
 /// Sends `req` with the secret in the Authorization header. GET, PUT and
 /// DELETE are retried on 429/502/503/504 and connection failures, honouring
-/// `Retry-After` (seconds), else exponential backoff with jitter; POST and
-/// PATCH are never retried. `note` receives one line per retry (stderr in the CLI).
+/// `Retry-After` (seconds), else exponential backoff with jitter. POST and
+/// PATCH are retried only on 429: a rate-limited request was not acted on, so
+/// sending it again cannot do it twice. `note` receives one line per retry
+/// (stderr in the CLI).
 pub fn send(
     req: &Request,
     secret: &Secret,
@@ -89,7 +91,10 @@ pub fn send(
         let outcome = once(&agent, req, secret);
         let left = opts.max_retry_wait.saturating_sub(waited);
         let delay = match &outcome {
-            Ok(r) if retryable && RETRY_STATUS.contains(&r.status) && attempt < opts.retries => {
+            Ok(r)
+                if (retryable && RETRY_STATUS.contains(&r.status) || r.status == 429)
+                    && attempt < opts.retries =>
+            {
                 let asked = retry_after(r);
                 let d = asked.unwrap_or_else(|| backoff(attempt));
                 if asked.is_some_and(|a| a > left) {

@@ -324,3 +324,36 @@ fn organization_roles_are_written_as_clerk_requires() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(body_of(&stub)["role"], "org:billing");
 }
+
+#[test]
+fn a_list_of_users_is_a_readable_table_and_says_when_more_pages_exist() {
+    let user = |i: u32| {
+        format!(
+            r#"{{"id":"user_{i}","object":"user","first_name":"Ada{i}","last_name":"Byron","primary_email_address_id":"idn_{i}","email_addresses":[{{"id":"idn_{i}","email_address":"ada{i}@x.io"}}],"created_at":1796126400000}}"#
+        )
+    };
+    let page: Vec<String> = (1..=10).map(user).collect();
+    let stub = Stub::ok(&format!("[{}]", page.join(",")));
+    let (code, out) = on_terminal(&stub, "", "'list users'", "");
+    assert_eq!(code, 0, "{out}");
+    for cell in ["user_3", "ada3@x.io", "Ada3 Byron", "2026-12-01"] {
+        assert!(out.contains(cell), "{cell}: {out}");
+    }
+    assert!(
+        out.contains("showing 1-10; there may be more: --offset 10 or --all"),
+        "{out}"
+    );
+
+    // A short page is the last one: no note.
+    let stub = Stub::ok(&format!("[{}]", user(1)));
+    let (_, _, err) = run(clerk(&stub, "").arg("list users"));
+    assert!(!err.contains("there may be more"), "{err}");
+    // With a total, the note says how many.
+    let stub = Stub::ok(&format!(r#"{{"data":[{}],"total_count":40}}"#, user(1)));
+    let (_, _, err) =
+        run(clerk(&stub, "").args(["--limit", "1", "list organization memberships of org_1"]));
+    assert!(
+        err.contains("showing 1-1 of 40; more with --offset 1 or --all"),
+        "{err}"
+    );
+}

@@ -395,3 +395,41 @@ fn every_operation_of_the_latest_spec_conforms() {
             .join("\n")
     );
 }
+
+/// The plans of tests/plans.rs against the real spec: each request of each
+/// step must be one Prism accepts, and step 2 must get the ID Prism's
+/// response to step 1 carries.
+#[test]
+fn plans_run_against_the_real_spec() {
+    let v = catalog::latest();
+    let spec =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("specs/bapi/{}.json", v.date));
+    let (_prism, base) = start_prism(&spec);
+    let prompts = [
+        "create organization Acme for user_x and invite bob@acme.com as admin",
+        "create user bob@example.com and add them to org_1 as admin",
+        "unlock user_a user_b user_c",
+        "invite a@example.com, b@example.com and c@example.com",
+    ];
+    for p in prompts {
+        let out = assert_cmd::Command::cargo_bin("clerk")
+            .unwrap()
+            .args(["--yes", "--json", p])
+            .env("CLERK_API_URL", &base)
+            .env("CLERK_SECRET_KEY", "sk_test_prismconformance0000")
+            .env("CLERK_BAPI_SCOPES", "write")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let (so, se) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(0), "{p}:\n{so}\n{se}");
+        let j: Value = serde_json::from_str(&so).unwrap_or(Value::Null);
+        if let Some(results) = j["results"].as_array() {
+            assert!(results.len() >= 2, "{p}: {so}");
+            assert_eq!(j["done"].as_u64(), Some(results.len() as u64), "{p}: {so}");
+        }
+    }
+}

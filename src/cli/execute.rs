@@ -21,6 +21,9 @@ use crate::transport::{self, Options};
 const ALL_PAGE: u64 = 500;
 
 pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
+    if let Some(plan) = &res.plan {
+        return crate::cli::steps::run(args, res, plan);
+    }
     let policy = Policy::from_env(args.admin, args.yes);
     let cand = choose(res, &policy, args.dry_run || args.curl)?;
     let op = cand.operation;
@@ -35,12 +38,7 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
         term::say(Level::Note, n);
     }
 
-    let inputs = Inputs {
-        base_url: request::base_url(args.api_url.as_deref())?,
-        api_version: res.version.date.to_string(),
-        body: body_input(args, op.body.is_some())?,
-        query: paging(args),
-    };
+    let inputs = inputs_for(args, res, Some(op))?;
     let mut bound = cand.bound.clone();
     let req = loop {
         match request::build(op, &bound, &inputs) {
@@ -136,12 +134,30 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
         }
         return Ok(ExitCode::Api);
     }
-    if !args.all {
-        more_pages_note(&resp, &inputs);
+    if !args.all && pages {
+        more_pages_note(&resp, &req);
     }
     let mut out = std::io::stdout().lock();
     response::body(&mut out, &resp, style).map_err(|e| Error::usage(e.to_string()))?;
     Ok(ExitCode::Ok)
+}
+
+/// The request's inputs besides the prompt's values: base URL, version, the
+/// body from `-d`/`--file`/stdin (only for `op`, a single call) and paging.
+pub(crate) fn inputs_for(
+    args: &Args,
+    res: &Resolution,
+    op: Option<&crate::catalog::Operation>,
+) -> Result<Inputs, Error> {
+    Ok(Inputs {
+        base_url: request::base_url(args.api_url.as_deref())?,
+        api_version: res.version.date.to_string(),
+        body: match op {
+            Some(op) => body_input(args, op.body.is_some())?,
+            None => None,
+        },
+        query: paging(args),
+    })
 }
 
 /// `--json --dry-run`: the request, with what was resolved and how surely.
@@ -244,7 +260,7 @@ fn choose<'r>(res: &'r Resolution, policy: &Policy, dry: bool) -> Result<&'r Can
     }
 }
 
-fn read_line() -> Result<String, Error> {
+pub(crate) fn read_line() -> Result<String, Error> {
     let mut s = String::new();
     std::io::stdin()
         .lock()
@@ -450,32 +466,35 @@ fn fetch_all(
     })
 }
 
-/// Mentions on stderr when a list has more pages than were fetched.
-fn more_pages_note(resp: &transport::Response, inputs: &Inputs) {
+/// Mentions on stderr when a list has more pages than were fetched: from
+/// `total_count` where the response has one, else when a bare list fills
+/// its page (`limit`, Clerk's default 10), which may be followed by more.
+fn more_pages_note(resp: &transport::Response, req: &Request) {
     let Ok(json) = serde_json::from_slice::<Value>(&resp.body) else {
         return;
     };
-    let (Some(total), Some(items)) = (
-        json.get("total_count").and_then(Value::as_u64),
-        response::list_items(&json),
-    ) else {
+    let Some(items) = response::list_items(&json) else {
         return;
     };
-    let offset: u64 = inputs
-        .query
-        .iter()
-        .find(|(k, _)| k == "offset")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let query = |k: &str| -> Option<u64> {
+        let (_, q) = req.url.split_once('?')?;
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix(k)?.strip_prefix('=')?.parse().ok())
+    };
+    let offset = query("offset").unwrap_or(0);
     let seen = offset + items.len() as u64;
-    if seen < total {
-        term::say(
+    let shown = format!("showing {}-{seen}", offset + 1);
+    match json.get("total_count").and_then(Value::as_u64) {
+        Some(total) if seen < total => term::say(
             Level::Note,
-            &format!(
-                "showing {}-{} of {total}; more with --offset {seen} or --all",
-                offset + 1,
-                seen
-            ),
-        );
+            &format!("{shown} of {total}; more with --offset {seen} or --all"),
+        ),
+        None if !items.is_empty() && items.len() as u64 == query("limit").unwrap_or(10) => {
+            term::say(
+                Level::Note,
+                &format!("{shown}; there may be more: --offset {seen} or --all"),
+            )
+        }
+        _ => {}
     }
 }

@@ -3,6 +3,7 @@
 //! stdout, errors, warnings and progress to stderr.
 
 pub mod execute;
+pub mod steps;
 pub mod term;
 
 use std::io::Write;
@@ -38,7 +39,9 @@ Exit codes:
   1  the API answered with an error status
   2  usage or validation error (unknown tag, version or endpoint; bad or missing parameters)
   3  refused by a safety rule (scopes, confirmation declined, no terminal without --yes)
-  4  network error or timeout";
+  4  network error or timeout
+  5  a plan of several calls partly done (the summary says which steps)
+130  stopped by Ctrl-C before any call of a plan succeeded";
 
 /// Turn a plain-language prompt into the right Clerk Backend API call, offline, and run it safely.
 #[derive(Parser, Debug, Default, Clone)]
@@ -136,9 +139,15 @@ pub struct Args {
     pub connect_timeout: u64,
 
     /// Retries of GET, PUT and DELETE on 429, 502-504 and dropped connections
-    /// (POST and PATCH are never retried).
+    /// (POST and PATCH only on 429, which the server did not act on).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub retry: u32,
+
+    /// Pace a plan of several calls at most CALLS per WINDOW (`100/10s`,
+    /// `25/1h`, `2/300ms`) instead of Clerk's published limits for the key
+    /// and endpoint.
+    #[arg(long, value_name = "CALLS/WINDOW")]
+    pub rate: Option<String>,
 
     /// The most seconds spent waiting between retries, in total; a server's
     /// Retry-After is honoured up to it.

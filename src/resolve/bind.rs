@@ -277,10 +277,16 @@ pub fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
             }
         }
     }
-    if let Some(body_schema) = op.body {
+    // (A bulk body's per-item fields are placed by `bulk_items`.)
+    if let Some(body_schema) = op.body.filter(|b| !b.ty.ends_with("[]")) {
         for f in body_schema.top_fields() {
             let name = f.path;
-            let kinds = lex.param_kinds(name);
+            // `created_by` holds a user ID (the spec's own description).
+            let kinds = lex.param_kinds(if name == "created_by" {
+                "user_id"
+            } else {
+                name
+            });
             if kinds.is_empty() {
                 continue;
             }
@@ -336,8 +342,15 @@ pub fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
     // Query parameters: named slots, typed values, enums, booleans.
     bind_query(op, a, &mut used, &mut bound);
     // Body fields: named slots and typed values.
-    if op.body.is_some() {
-        bind_body(op, a, &mut used, &mut body);
+    match op.body {
+        Some(b) if b.ty.ends_with("[]") => {
+            bound.items = bulk_items(b, a, lex, &mut used, std::mem::take(&mut body));
+            for item in &mut bound.items {
+                org_role(op, item);
+            }
+        }
+        Some(_) => bind_body(op, a, &mut used, &mut body),
+        None => {}
     }
     org_role(op, &mut body);
     // Keep path parameters in path order.
@@ -841,6 +854,67 @@ fn typed_field(op: &Operation, key: &str, text: &str) -> Value {
     }
 }
 
+/// A bulk endpoint's array body: one object per email or phone number the
+/// prompt lists, each with what the prompt says once for all of them: the
+/// role after "as", an ID whose kind a field takes (`inviter_user_id`), and
+/// `key=value` items (`shared`, already placed by [`bind_items`]).
+fn bulk_items(
+    schema: &crate::catalog::Body,
+    a: &Analysis,
+    lex: &Lexicon,
+    used: &mut [bool],
+    shared: Map<String, Value>,
+) -> Vec<Map<String, Value>> {
+    let names: Vec<&str> = schema
+        .fields
+        .iter()
+        .filter_map(|f| f.path.strip_prefix("[]."))
+        .filter(|n| !n.contains(['.', '[']))
+        .collect();
+    let has = |n: &str| names.contains(&n);
+    let toks = &a.tokens;
+    let mut common = shared;
+    for &n in &names {
+        let kinds = lex.param_kinds(n);
+        if kinds.is_empty() || common.contains_key(n) {
+            continue;
+        }
+        if let Some(i) = (0..toks.len())
+            .find(|&i| !used[i] && matches!(&toks[i].kind, Kind::Id(k) if kinds.contains(k)))
+        {
+            used[i] = true;
+            common.insert(n.to_string(), Value::String(toks[i].text.clone()));
+        }
+    }
+    if has("role") && !common.contains_key("role") {
+        if let Some(i) = (1..toks.len()).find(|&i| {
+            !used[i]
+                && toks[i - 1].norm == "as"
+                && matches!(toks[i].kind, Kind::Word | Kind::Ident | Kind::Quoted)
+        }) {
+            used[i] = true;
+            common.insert("role".into(), Value::String(toks[i].text.clone()));
+        }
+    }
+    let mut items = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        let field = match t.kind {
+            Kind::Email => "email_address",
+            Kind::Phone => "phone_number",
+            _ => continue,
+        };
+        if used[i] || !has(field) {
+            continue;
+        }
+        used[i] = true;
+        let mut item = Map::new();
+        item.insert(field.to_string(), Value::String(t.text.clone()));
+        item.extend(common.clone());
+        items.push(item);
+    }
+    items
+}
+
 fn bind_body(
     op: &'static Operation,
     a: &Analysis,
@@ -916,15 +990,6 @@ fn bind_body(
             used[i] = true;
             put(body, f, &toks[i].text);
         }
-    }
-    // A bulk endpoint (array body) takes every value of the prompt.
-    if schema.ty.ends_with("[]") {
-        for (i, t) in toks.iter().enumerate() {
-            if !used[i] && matches!(t.kind, Kind::Email | Kind::Phone | Kind::Id(_)) {
-                used[i] = true;
-            }
-        }
-        return;
     }
     // Quoted text or unknown words as a name ("create org Acme Inc").
     if let Some(f) = schema.field("name") {

@@ -11,6 +11,7 @@ pub mod features;
 mod lexicon;
 #[doc(hidden)]
 pub mod model;
+pub mod plan;
 mod takes;
 pub mod time;
 
@@ -44,6 +45,10 @@ pub struct Bound {
     pub query: Vec<(String, String)>,
     /// Body fields (top level), typed per the schema where the prompt allowed.
     pub body: Map<String, Value>,
+    /// For a bulk endpoint (the body is an array): one object per value the
+    /// prompt lists ("invite a@x.com and b@y.com" → two invitations).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Map<String, Value>>,
 }
 
 impl Bound {
@@ -133,6 +138,10 @@ pub struct Resolution {
     /// Notes for the user (version mapping, ignored words, ...).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// When the prompt needs several calls: the steps (the first candidate is
+    /// the first step's operation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<plan::Plan>,
 }
 
 fn ser_version<S: serde::Serializer>(v: &&'static Version, s: S) -> Result<S::Ok, S::Error> {
@@ -215,7 +224,62 @@ pub fn resolve_at(
             tokens,
             detail,
             version,
-        } => learned(tokens, detail, version, now),
+        } => words(tokens, detail, version, now),
+    })
+}
+
+/// Plain language: one call, or two when the prompt joins two requests and
+/// the second acts on what the first creates.
+fn words(
+    tokens: Vec<entities::Token>,
+    detail: bool,
+    version: &'static Version,
+    now: i64,
+) -> Resolution {
+    let joints = if detail {
+        Vec::new()
+    } else {
+        plan::joints(&tokens)
+    };
+    for j in joints {
+        if let Some(r) = two_steps(&tokens, j, version, now) {
+            return r;
+        }
+    }
+    learned(tokens, detail, version, now)
+}
+
+/// "create organization Acme and invite bob@acme.com as admin": each clause
+/// resolved on its own, both sure; the first creates something (a POST to a
+/// collection) and the second, told of that new resource, puts its ID in a
+/// path parameter or body field. Otherwise `None`.
+fn two_steps(
+    tokens: &[entities::Token],
+    joint: usize,
+    version: &'static Version,
+    now: i64,
+) -> Option<Resolution> {
+    let lex = lexicon::get();
+    let sure = |r: &Resolution| r.mode == Mode::Execute && r.confidence == Confidence::High;
+    let first = learned(tokens[..joint].to_vec(), false, version, now);
+    let kind = first
+        .best()
+        .filter(|_| sure(&first) && first.plan.is_none())
+        .and_then(|c| plan::creates(c.operation, lex))?;
+    let mut rest = plan::after(tokens, joint);
+    rest.push(plan::created_token(0, &kind));
+    let second = learned(rest, false, version, now);
+    let then = second
+        .best()
+        .filter(|_| sure(&second) && second.plan.is_none())?;
+    let p = plan::sequence(first.best()?, then)?;
+    let mut notes = first.notes.clone();
+    notes.extend(second.notes.iter().cloned());
+    notes.push(plan::describe(&p));
+    Some(Resolution {
+        notes,
+        plan: Some(p),
+        ..first
     })
 }
 
@@ -317,6 +381,7 @@ impl Resolution {
             candidates: Vec::new(),
             confidence: Confidence::None,
             notes: Vec::new(),
+            plan: None,
         }
     }
 
@@ -644,9 +709,9 @@ fn merge_or_replace(candidates: &mut [Candidate], a: &bind::Analysis) {
     }
 }
 
-/// The first candidate's probability given the prompt's `key=value` items:
-/// the candidates that have no place for them are ruled out and the rest
-/// renormalised. Without items, its plain probability.
+/// The first candidate's probability given the prompt's `key=value` items
+/// and listed values: the candidates that have no place for them are ruled
+/// out and the rest renormalised. Without either, its plain probability.
 fn given_items(candidates: &[Candidate], a: &bind::Analysis) -> f32 {
     let Some(best) = candidates.first() else {
         return 0.0;
@@ -655,12 +720,18 @@ fn given_items(candidates: &[Candidate], a: &bind::Analysis) -> f32 {
         .tokens
         .iter()
         .any(|t| matches!(t.kind, entities::Kind::Item { .. }));
-    if !items || !bind::takes_items(best.operation, &a.tokens) {
+    // Several values of one kind ("invite a@x.com and b@y.com"): a candidate
+    // with no place for some of them is not what was asked, if the first has.
+    let listed = plan::lists_values(a) && plan::unbound(best, a).is_empty();
+    let takes = |c: &Candidate| {
+        bind::takes_items(c.operation, &a.tokens) && (!listed || plan::unbound(c, a).is_empty())
+    };
+    if !(items || listed) || !takes(best) {
         return best.score;
     }
     let rest: f32 = candidates
         .iter()
-        .filter(|c| bind::takes_items(c.operation, &a.tokens))
+        .filter(|c| takes(c))
         .map(|c| c.score)
         .sum();
     if rest > 0.0 {
@@ -777,6 +848,15 @@ fn learned(
         items_decide(&mut candidates, &a, &mut notes);
         merge_or_replace(&mut candidates, &a);
         look_up_by_value(&mut candidates, &a, version, &mut notes);
+        plan::prefer_bulk(&mut candidates, &a, &mut notes);
+        plan::single_or_bulk(&mut candidates, &a);
+    }
+    let plan = candidates
+        .first()
+        .filter(|_| mode != model::DETAIL)
+        .and_then(|c| plan::each(c, &a));
+    if let Some(p) = &plan {
+        notes.push(plan::describe(p));
     }
     if let (Some(r), Some(c)) = (&a.time, candidates.first()) {
         notes.push(time_note(r, &a, c));
@@ -796,6 +876,7 @@ fn learned(
         candidates,
         confidence,
         notes,
+        plan,
     }
 }
 

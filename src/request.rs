@@ -436,7 +436,7 @@ fn check_body(
     if schema.ty.ends_with("[]") {
         let Some(items) = value.as_array() else {
             return Err(Error::usage(format!(
-                "{what}: the body must be a JSON array"
+                "{what}: the body must be a JSON array, one object per item: list the values in the prompt with one shared role (\"a@x.com, b@y.com and c@z.com as admin\"), or give the array with -d or --file"
             )));
         };
         for (i, item) in items.iter().enumerate() {

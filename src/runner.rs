@@ -122,6 +122,9 @@ impl Pace {
     }
 }
 
+/// Why a step was not sent when the run was stopped (Ctrl-C).
+pub const STOPPED: &str = "stopped before it was sent";
+
 /// How a step ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", content = "why", rename_all = "snake_case")]
@@ -219,8 +222,7 @@ pub fn run(
             response,
         };
         let skip = blocked.clone().or_else(|| {
-            pause(pace.wait(Instant::now()), stop, note)
-                .then_some("stopped before it was sent".to_string())
+            pause(pace.wait(Instant::now()), stop, note).then_some(STOPPED.to_string())
         });
         let r = match skip {
             Some(why) => record(Outcome::NotAttempted(why), None, None),

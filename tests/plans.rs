@@ -74,6 +74,27 @@ fn a_missing_scope_refuses_the_plan_before_any_call() {
 }
 
 #[test]
+fn a_plan_of_writes_on_a_guess_is_refused_even_with_yes() {
+    let stub = Stub::ok(USER);
+    let (code, _, err) = run(clerk(&stub, "write,delete").args(["--yes", "disable user_a user_b"]));
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("not sure which endpoint you mean"), "{err}");
+    assert!(stub.requests().is_empty());
+}
+
+#[test]
+fn different_roles_are_not_one_bulk_call() {
+    let stub = Stub::ok("[]");
+    let (code, _, err) = run(clerk(&stub, "write").args([
+        "--dry-run",
+        "invite a@x.com as admin and b@y.com as member to org_1",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("one shared role"), "{err}");
+    assert!(stub.requests().is_empty());
+}
+
+#[test]
 fn on_a_terminal_the_whole_plan_is_asked_once() {
     let stub = Stub::ok(USER);
     let (code, out) = on_terminal(&stub, "write", "'unlock user_a user_b'", "y\n");
@@ -387,6 +408,10 @@ fn dry_run_and_curl_show_every_step_with_the_value_step_one_supplies() {
 
     let (_, out, _) = run(clerk(&stub, "").args(["--curl", PLAN]));
     assert!(out.contains("STEP1_ID=$(curl -X POST"), "{out}");
+    assert!(
+        out.contains("--fail-with-body | jq -er .id) || { echo \"step 1 failed\""),
+        "{out}"
+    );
     assert!(
         out.contains("/organizations/'\"$STEP1_ID\"'/invitations"),
         "{out}"

@@ -52,10 +52,7 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
         }
     };
 
-    let secret = safety::load_secret(
-        args.secret_key.as_ref(),
-        &std::env::current_dir().unwrap_or_default(),
-    );
+    let secret = secret_of(args);
     let class = safety::classify(op);
     let warnings = safety::warnings(op, req.body.as_ref());
 
@@ -63,13 +60,7 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
         for w in &warnings {
             term::say(Level::Warning, w);
         }
-        if let Err(e) = safety::check(&policy, op) {
-            term::say(
-                Level::Note,
-                &format!("without --dry-run this would be refused: {e}"),
-            );
-        }
-        let mut out = std::io::stdout().lock();
+        would_refuse(&policy, op);
         let text = if args.curl {
             req.curl() + "\n"
         } else if args.json {
@@ -77,16 +68,11 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
         } else {
             req.display(secret.as_ref())
         };
-        out.write_all(text.as_bytes())
-            .map_err(|e| Error::usage(e.to_string()))?;
+        print_out(&text)?;
         return Ok(ExitCode::Ok);
     }
 
-    let Some(secret) = secret else {
-        return Err(Error::usage(
-            "CLERK_SECRET_KEY is not set (export it, pass --secret-key, or put it in .env.local or .env); nothing was sent",
-        ));
-    };
+    let secret = required(secret)?;
     let decision = safety::check(&policy, op)?;
     for w in &warnings {
         term::say(Level::Warning, w);
@@ -98,12 +84,7 @@ pub fn run(args: &Args, res: &Resolution) -> Result<ExitCode, Error> {
         eprint!("{}", req.display(Some(&secret)));
     }
 
-    let opts = Options {
-        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
-        timeout: Duration::from_secs(args.timeout.max(1)),
-        retries: args.retry,
-        max_retry_wait: Duration::from_secs(args.retry_max_time),
-    };
+    let opts = net_options(args);
     let mut note = |s: &str| term::say(Level::Note, s);
     let resp = if args.all {
         fetch_all(op, &bound, &inputs, &secret, &opts, &mut note)?
@@ -400,13 +381,66 @@ fn refuse_without_terminal(req: &Request) -> Error {
 fn ask(req: &Request, secret: &Secret, class: Class) -> bool {
     eprintln!();
     eprint!("{}", req.display(Some(secret)));
-    let prompt = match class {
-        Class::Irreversible => "This cannot be undone. Send it? [y/N] ",
-        Class::Disruptive => "This takes effect at once. Send it? [y/N] ",
-        _ => "Send it? [y/N] ",
+    confirm_line(class, "Send it?")
+}
+
+/// Asks `question` on stderr, prefixed by what the class means; true only
+/// for "y" or "yes" (default No).
+pub(crate) fn confirm_line(class: Class, question: &str) -> bool {
+    let what = match class {
+        Class::Irreversible => "This cannot be undone. ",
+        Class::Disruptive => "This takes effect at once. ",
+        _ => "",
     };
-    eprint!("{prompt}");
+    eprint!("{what}{question} [y/N] ");
     read_line().is_ok_and(|a| matches!(a.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+/// In a dry run: says when the call would be refused, and whether it would.
+pub(crate) fn would_refuse(policy: &Policy, op: &crate::catalog::Operation) -> bool {
+    let Err(e) = safety::check(policy, op) else {
+        return false;
+    };
+    term::say(
+        Level::Note,
+        &format!("without --dry-run this would be refused: {e}"),
+    );
+    true
+}
+
+/// The key from --secret-key, the environment or a .env file, if any.
+pub(crate) fn secret_of(args: &Args) -> Option<Secret> {
+    safety::load_secret(
+        args.secret_key.as_ref(),
+        &std::env::current_dir().unwrap_or_default(),
+    )
+}
+
+/// The key, or the error that says how to give it.
+pub(crate) fn required(secret: Option<Secret>) -> Result<Secret, Error> {
+    secret.ok_or_else(|| {
+        Error::usage(
+            "CLERK_SECRET_KEY is not set (export it, pass --secret-key, or put it in .env.local or .env); nothing was sent",
+        )
+    })
+}
+
+/// Timeouts and retries from the flags.
+pub(crate) fn net_options(args: &Args) -> Options {
+    Options {
+        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        retries: args.retry,
+        max_retry_wait: Duration::from_secs(args.retry_max_time),
+    }
+}
+
+/// Writes a result to stdout.
+pub(crate) fn print_out(text: &str) -> Result<(), Error> {
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::usage(e.to_string()))
 }
 
 /// `--all`: walk every page (limit 500), progress on stderr, one merged response.

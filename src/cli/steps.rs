@@ -2,22 +2,22 @@
 //! confirmed once, sent paced, with progress on a terminal and a per-step
 //! summary at the end. Ctrl-C stops between calls and still prints it.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::cli::execute::{inputs_for, read_line};
+use crate::cli::execute::{
+    confirm_line, inputs_for, net_options, print_out, required, secret_of, would_refuse,
+};
 use crate::cli::term::{self, Level};
 use crate::cli::Args;
 use crate::error::{Error, ExitCode};
 use crate::request::Request;
 use crate::resolve::plan::{Plan, PlanKind};
-use crate::resolve::Resolution;
+use crate::resolve::{Confidence, Resolution};
 use crate::runner::{self, Limit, Outcome, Run, StepResult};
 use crate::safety::{self, Class, Policy, Secret};
-use crate::transport::Options;
 
 /// Set by the Ctrl-C handler while a plan runs.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -32,57 +32,37 @@ pub fn run(args: &Args, res: &Resolution, plan: &Plan) -> Result<ExitCode, Error
         term::say(Level::Note, n);
     }
     let policy = Policy::from_env(args.admin, args.yes);
+    let writes = plan.steps.iter().any(|s| s.operation.method.is_write());
+    let dry = args.dry_run || args.curl;
+    if writes && res.confidence == Confidence::Low && !dry {
+        return Err(guess_refused(res));
+    }
     let inputs = inputs_for(args, res, None)?;
     let reqs = runner::preview(plan, &inputs)?;
-    let secret = safety::load_secret(
-        args.secret_key.as_ref(),
-        &std::env::current_dir().unwrap_or_default(),
-    );
-    if args.dry_run || args.curl {
-        warn(plan, &reqs);
-        for s in &plan.steps {
-            if let Err(e) = safety::check(&policy, s.operation) {
-                let e = format!("without --dry-run this would be refused: {e}");
-                term::say(Level::Note, &e);
-                break;
-            }
+    let secret = secret_of(args);
+    if dry {
+        if writes && res.confidence == Confidence::Low {
+            term::say(
+                Level::Note,
+                "a guess, not sure which endpoint you mean: without --dry-run this plan would be refused",
+            );
         }
+        warn(plan, &reqs);
+        plan.steps
+            .iter()
+            .any(|s| would_refuse(&policy, s.operation));
         return show(args, plan, &reqs, secret.as_ref(), res);
     }
-    let Some(secret) = secret else {
-        return Err(Error::usage(
-            "CLERK_SECRET_KEY is not set (export it, pass --secret-key, or put it in .env.local or .env); nothing was sent",
-        ));
-    };
+    let secret = required(secret)?;
     for s in &plan.steps {
         safety::check(&policy, s.operation)?;
     }
     warn(plan, &reqs);
-    let writes = plan.steps.iter().any(|s| s.operation.method.is_write());
     if writes && !args.yes && !policy.interactive {
-        return Err(Error::refused(format!(
-            "these {} calls write and there is no terminal to confirm them; rerun with --yes to send them (would send: {})",
-            reqs.len(),
-            reqs.iter()
-                .map(|r| format!("{} {}", r.method, r.url))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Err(no_terminal(&reqs));
     }
-    let limits = match &args.rate {
-        Some(r) => vec![Limit::parse(r).ok_or_else(|| {
-            Error::usage(format!(
-                "--rate {r}: expected CALLS/WINDOW such as 100/10s, 25/1h or 2/300ms"
-            ))
-        })?],
-        None => runner::limits_for(&secret, plan.steps[0].operation),
-    };
-    let opts = Options {
-        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
-        timeout: Duration::from_secs(args.timeout.max(1)),
-        retries: args.retry,
-        max_retry_wait: Duration::from_secs(args.retry_max_time),
-    };
+    let limits = limits(args, plan, &secret)?;
+    let opts = net_options(args);
     let run = Run {
         inputs: &inputs,
         secret: &secret,
@@ -90,32 +70,112 @@ pub fn run(args: &Args, res: &Resolution, plan: &Plan) -> Result<ExitCode, Error
         limits,
         stop: &STOP,
     };
-    let on_tty = std::io::stderr().is_terminal();
-    let total = plan.steps.len();
-    let mut progress = |r: &StepResult| {
-        if on_tty {
-            eprintln!("[{}/{total}] {}: {}", r.step, label(r), brief(r));
+    let results = send(args, plan, &run, &policy, writes && !args.yes)?;
+    summary(args, plan, &results)
+}
+
+/// A write plan on a guess is never run: the user names the call.
+fn guess_refused(res: &Resolution) -> Error {
+    let alts: Vec<String> = res
+        .candidates
+        .iter()
+        .take(4)
+        .map(|c| format!("  {} {}", c.operation.display(), c.operation.summary))
+        .collect();
+    Error::refused(format!(
+        "not sure which endpoint you mean, and the plan writes; nothing was sent. Say it more plainly, or pick one:\n{}",
+        alts.join("\n")
+    ))
+}
+
+/// Writes with no terminal and no `--yes`: what would have been sent.
+fn no_terminal(reqs: &[Request]) -> Error {
+    let list: Vec<String> = reqs
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url))
+        .collect();
+    Error::refused(format!(
+        "these {} calls write and there is no terminal to confirm them; rerun with --yes to send them (would send: {})",
+        reqs.len(),
+        list.join(", ")
+    ))
+}
+
+/// `--rate`, else Clerk's limits for every operation of the plan; a note
+/// when keeping them makes the run long.
+fn limits(args: &Args, plan: &Plan, secret: &Secret) -> Result<Vec<Limit>, Error> {
+    let limits = match &args.rate {
+        Some(r) => vec![Limit::parse(r).ok_or_else(|| {
+            Error::usage(format!(
+                "--rate {r}: expected CALLS/WINDOW such as 100/10s, 25/1h or 2/300ms; nothing was sent"
+            ))
+        })?],
+        None => {
+            let mut all: Vec<Limit> = Vec::new();
+            for s in &plan.steps {
+                for l in runner::limits_for(secret, s.operation) {
+                    if !all.contains(&l) {
+                        all.push(l);
+                    }
+                }
+            }
+            all
         }
     };
-    let mut note = |s: &str| term::say(Level::Note, s);
+    let n = plan.steps.len() as u32;
+    if let Some(l) = limits.iter().filter(|l| n > l.calls).max_by_key(|l| l.per) {
+        let secs = l.per.as_secs_f64() * f64::from((n - 1) / l.calls);
+        term::say(
+            Level::Note,
+            &format!(
+                "{n} calls at most {} per {:.0} s: the run takes at least {secs:.0} s",
+                l.calls,
+                l.per.as_secs_f64()
+            ),
+        );
+    }
+    Ok(limits)
+}
+
+/// Confirms once (when `ask`), arms Ctrl-C and runs the plan.
+fn send(
+    args: &Args,
+    plan: &Plan,
+    run: &Run,
+    policy: &Policy,
+    ask_first: bool,
+) -> Result<Vec<StepResult>, Error> {
+    STOP.store(false, Ordering::SeqCst);
     // Ctrl-C stops between calls once the run starts (the summary still
-    // prints); at the question it cancels as usual, with nothing sent.
+    // prints; a second one ends at once); at the question it cancels as
+    // usual, with nothing sent.
     let arm = || {
-        let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
+        let _ = ctrlc::set_handler(|| {
+            if STOP.swap(true, Ordering::SeqCst) {
+                std::process::exit(ExitCode::Interrupted as i32);
+            }
+        });
     };
-    let asks = writes && !args.yes;
-    if !asks {
+    if !ask_first {
         arm();
     }
     let mut confirm = |reqs: &[Request]| {
-        let yes = ask(reqs, &secret, plan);
+        let yes = ask(reqs, run.secret, plan);
         if yes {
             arm();
         }
         yes
     };
-    let results = crate::execute_plan(plan, &run, &policy, &mut confirm, &mut progress, &mut note)?;
-    summary(args, plan, &results)
+    let on_tty = std::io::stderr().is_terminal();
+    let total = plan.steps.len();
+    let verbose = args.verbose;
+    let mut progress = |r: &StepResult| {
+        if on_tty || verbose {
+            eprintln!("[{}/{total}] {}: {}", r.step, label(r), brief(r));
+        }
+    };
+    let mut note = |s: &str| term::say(Level::Note, s);
+    crate::execute_plan(plan, run, policy, &mut confirm, &mut progress, &mut note)
 }
 
 /// Warnings once per operation; for a repeated write, what it is done to.
@@ -200,10 +260,7 @@ fn show(
         }
         out
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .map_err(|e| Error::usage(e.to_string()))?;
+    print_out(&text)?;
     Ok(ExitCode::Ok)
 }
 
@@ -219,7 +276,10 @@ fn curl_step(plan: &Plan, i: usize, r: &Request) -> String {
         .iter()
         .any(|s| s.uses.iter().any(|u| u.step == i));
     if used_later {
-        line = format!("STEP{}_ID=$({line} -sS | jq -r .id)", i + 1);
+        let n = i + 1;
+        line = format!(
+            "STEP{n}_ID=$({line} -sS --fail-with-body | jq -er .id) || {{ echo \"step {n} failed\" >&2; exit 1; }}"
+        );
     }
     line
 }
@@ -237,13 +297,7 @@ fn ask(reqs: &[Request], secret: &Secret, plan: &Plan) -> bool {
         .map(|s| safety::classify(s.operation))
         .max()
         .unwrap_or(Class::Read);
-    let what = match worst {
-        Class::Irreversible => "This cannot be undone. ",
-        Class::Disruptive => "This takes effect at once. ",
-        _ => "",
-    };
-    eprint!("{what}Send these {} requests? [y/N] ", reqs.len());
-    read_line().is_ok_and(|a| matches!(a.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    confirm_line(worst, &format!("Send these {} requests?", reqs.len()))
 }
 
 /// The call, and the value it acted on when that is not the call itself.
@@ -284,10 +338,7 @@ fn summary(args: &Args, plan: &Plan, results: &[StepResult]) -> Result<ExitCode,
         }
         out
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .map_err(|e| Error::usage(e.to_string()))?;
+    print_out(&text)?;
     let line = format!(
         "{done} of {} done, {failed} failed, {skipped} not attempted",
         results.len()
@@ -313,7 +364,10 @@ fn summary(args: &Args, plan: &Plan, results: &[StepResult]) -> Result<ExitCode,
     }
     Ok(if done > 0 {
         ExitCode::Partial
-    } else if STOP.load(Ordering::SeqCst) {
+    } else if results
+        .iter()
+        .any(|r| r.outcome == Outcome::NotAttempted(runner::STOPPED.into()))
+    {
         ExitCode::Interrupted
     } else if results
         .iter()

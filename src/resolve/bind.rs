@@ -886,26 +886,49 @@ fn bulk_items(
             common.insert(n.to_string(), Value::String(toks[i].text.clone()));
         }
     }
-    if has("role") && !common.contains_key("role") {
-        if let Some(i) = (1..toks.len()).find(|&i| {
+    // One role for all ("a@x.com and b@y.com as admin"); different roles
+    // ("a as admin and b as member") are not one bulk call: none is bound.
+    let roles: Vec<usize> = (1..toks.len())
+        .filter(|&i| {
             !used[i]
                 && toks[i - 1].norm == "as"
                 && matches!(toks[i].kind, Kind::Word | Kind::Ident | Kind::Quoted)
-        }) {
+        })
+        .collect();
+    if has("role") && !common.contains_key("role") && !roles.is_empty() {
+        let mut names: Vec<&str> = roles.iter().map(|&i| toks[i].norm.as_str()).collect();
+        names.dedup();
+        if names.len() == 1 {
+            common.insert("role".into(), Value::String(toks[roles[0]].text.clone()));
+        }
+        for i in roles {
             used[i] = true;
-            common.insert("role".into(), Value::String(toks[i].text.clone()));
         }
     }
+    // The values written as one list ("a@x.com, b@y.com and c@z.com"): the
+    // run of emails (or phones) with only joining words between them.
+    let at: Vec<(usize, &str)> = toks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used[*i])
+        .filter_map(|(i, t)| match t.kind {
+            Kind::Email => Some((i, "email_address")),
+            Kind::Phone => Some((i, "phone_number")),
+            _ => None,
+        })
+        .filter(|(_, f)| has(f))
+        .collect();
+    let joined = at.windows(2).all(|w| {
+        toks[w[0].0 + 1..w[1].0]
+            .iter()
+            .all(|t| super::plan::is_joiner(&t.norm))
+    });
+    if !joined {
+        return Vec::new();
+    }
     let mut items = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
-        let field = match t.kind {
-            Kind::Email => "email_address",
-            Kind::Phone => "phone_number",
-            _ => continue,
-        };
-        if used[i] || !has(field) {
-            continue;
-        }
+    for (i, field) in at {
+        let t = &toks[i];
         used[i] = true;
         let mut item = Map::new();
         item.insert(field.to_string(), Value::String(t.text.clone()));

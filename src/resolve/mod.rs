@@ -246,7 +246,39 @@ fn words(
             return r;
         }
     }
-    learned(tokens, detail, version, now)
+    let r = learned(tokens.clone(), detail, version, now);
+    match &r.plan {
+        Some(p) if p.kind == plan::PlanKind::Each && r.confidence == Confidence::Low => {
+            each_confidence(r, &tokens, version, now)
+        }
+        _ => r,
+    }
+}
+
+/// An `Each` plan is as sure as the call for its first value alone: the
+/// list is structure, the action is what the model decides ("unlock user_a,
+/// user_b, ... user_e" reads like a bulk call to it, and is none).
+fn each_confidence(
+    mut r: Resolution,
+    tokens: &[entities::Token],
+    version: &'static Version,
+    now: i64,
+) -> Resolution {
+    let Some(p) = &r.plan else { return r };
+    let rest: Vec<&str> = p.steps[1..].iter().map(|s| s.item.as_str()).collect();
+    let one: Vec<entities::Token> = tokens
+        .iter()
+        .filter(|t| !rest.contains(&t.text.as_str()))
+        .cloned()
+        .collect();
+    let alone = learned(one, false, version, now);
+    let same = alone
+        .best()
+        .is_some_and(|c| std::ptr::eq(c.operation, p.steps[0].operation));
+    if same && alone.plan.is_none() {
+        r.confidence = alone.confidence;
+    }
+    r
 }
 
 /// "create organization Acme and invite bob@acme.com as admin": each clause
@@ -855,8 +887,10 @@ fn learned(
         .first()
         .filter(|_| mode != model::DETAIL)
         .and_then(|c| plan::each(c, &a));
-    if let Some(p) = &plan {
-        notes.push(plan::describe(p));
+    match (&plan, candidates.first()) {
+        (Some(p), _) => notes.push(plan::describe(p)),
+        (None, Some(c)) if mode != model::DETAIL => notes.extend(plan::unused_note(c, &a)),
+        _ => {}
     }
     if let (Some(r), Some(c)) = (&a.time, candidates.first()) {
         notes.push(time_note(r, &a, c));

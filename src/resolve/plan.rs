@@ -132,7 +132,7 @@ fn bound_strings(b: &Bound) -> Vec<&str> {
 }
 
 /// Words that join the items of a list.
-fn is_joiner(w: &str) -> bool {
+pub(super) fn is_joiner(w: &str) -> bool {
     matches!(w, "and" | "&" | "plus" | "," | ";" | "+")
 }
 
@@ -159,9 +159,10 @@ pub(super) fn unbound(c: &Candidate, a: &Analysis) -> Vec<usize> {
         .collect()
 }
 
-/// A slot of `c` that holds one value while the prompt lists more of the same
-/// kind that `c` leaves unbound: the slot and every such value, in prompt order.
-pub(super) fn repeated(c: &Candidate, a: &Analysis) -> Option<(Slot, Vec<String>)> {
+/// A slot of `c` that holds one value while the prompt names more of the
+/// same kind that `c` leaves unbound: the slot, and where each such value
+/// stands in the prompt (in order).
+fn same_kind(c: &Candidate, a: &Analysis) -> Option<(Slot, Vec<usize>)> {
     let left = unbound(c, a);
     let toks = &a.tokens;
     let slots = c
@@ -191,23 +192,55 @@ pub(super) fn repeated(c: &Candidate, a: &Analysis) -> Option<(Slot, Vec<String>
         }
         at.push(first);
         at.sort_unstable();
-        // Only a list: "user_a, user_b and user_c", not "user_a vs user_b"
-        // or "rename role_set:beta to role_set:pilot".
-        let joined = at
-            .windows(2)
-            .all(|w| toks[w[0] + 1..w[1]].iter().all(|t| is_joiner(&t.norm)));
-        if !joined {
-            continue;
-        }
-        let mut values: Vec<String> = Vec::new();
-        for i in at {
-            if !values.contains(&toks[i].text) {
-                values.push(toks[i].text.clone());
-            }
-        }
-        return Some((slot, values));
+        return Some((slot, at));
     }
     None
+}
+
+/// The distinct texts at `at`, in order.
+fn texts(a: &Analysis, at: &[usize]) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    for &i in at {
+        if !values.contains(&a.tokens[i].text) {
+            values.push(a.tokens[i].text.clone());
+        }
+    }
+    values
+}
+
+/// [`same_kind`] when the values form a list: "user_a, user_b and
+/// user_c", not "user_a vs user_b" or "rename role_set:beta to
+/// role_set:pilot". The slot and the values, in prompt order.
+pub(super) fn repeated(c: &Candidate, a: &Analysis) -> Option<(Slot, Vec<String>)> {
+    let (slot, at) = same_kind(c, a)?;
+    let toks = &a.tokens;
+    let joined = at
+        .windows(2)
+        .all(|w| toks[w[0] + 1..w[1]].iter().all(|t| is_joiner(&t.norm)));
+    joined.then(|| (slot, texts(a, &at)))
+}
+
+/// Values of the kind `c` takes one of, named but not a list and so not
+/// used: said, so the user sees which one the call acts on.
+pub(super) fn unused_note(c: &Candidate, a: &Analysis) -> Option<String> {
+    let (slot, at) = same_kind(c, a)?;
+    let values = texts(a, &at);
+    let used = match &slot {
+        Slot::Path(n) => c.bound.path_value(n),
+        Slot::Body(f) => c.bound.body.get(f).and_then(Value::as_str),
+    }?;
+    let others: Vec<&str> = values
+        .iter()
+        .map(String::as_str)
+        .filter(|v| *v != used)
+        .collect();
+    Some(format!(
+        "the prompt names {} values for `{}`; {} takes one and uses `{used}`, not {} (name only the one you mean, or list them to act on each)",
+        values.len(),
+        slot.name(),
+        c.operation.display(),
+        others.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+    ))
 }
 
 /// Whether `other` is the bulk form of `single` for values in `slot`:

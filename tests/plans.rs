@@ -214,16 +214,9 @@ fn a_429_in_the_middle_is_waited_out_and_the_call_sent_again() {
 fn ctrl_c_stops_between_calls_and_still_prints_the_summary() {
     let stub = Stub::ok(USER);
     let bin = assert_cmd::cargo::cargo_bin("clerk");
-    let child = std::process::Command::new(bin)
+    let child = process(&bin, &stub, "write")
         .args(["--yes", "--rate", "1/30s", "unlock user_a user_b user_c"])
-        .env("CLERK_API_URL", &stub.url)
-        .env("CLERK_SECRET_KEY", KEY)
-        .env("CLERK_BAPI_SCOPES", "write")
-        .env("NO_COLOR", "1")
-        .current_dir(scratch(None))
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     // The first call is sent at once; the second waits 30 s for the window.

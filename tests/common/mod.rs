@@ -161,19 +161,26 @@ pub fn run(c: &mut Command) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), so, se)
 }
 
-/// Runs clerk on a pseudo-terminal (util-linux `script`), typing `answer`.
-pub fn on_terminal(stub: &Stub, scopes: &str, args: &str, answer: &str) -> (i32, String) {
-    let bin = assert_cmd::cargo::cargo_bin("clerk");
-    let mut child = std::process::Command::new("script")
-        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
-        .env("CLERK_API_URL", &stub.url)
+/// `program` with the environment of [`clerk`], piped stdout and stderr:
+/// for tests that must see the process while it runs.
+pub fn process(program: &std::path::Path, stub: &Stub, scopes: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(program);
+    c.env("CLERK_API_URL", &stub.url)
         .env("CLERK_SECRET_KEY", KEY)
         .env("CLERK_BAPI_SCOPES", scopes)
         .env("NO_COLOR", "1")
         .current_dir(scratch(None))
-        .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    c
+}
+
+/// Runs clerk on a pseudo-terminal (util-linux `script`), typing `answer`.
+pub fn on_terminal(stub: &Stub, scopes: &str, args: &str, answer: &str) -> (i32, String) {
+    let bin = assert_cmd::cargo::cargo_bin("clerk");
+    let mut child = process(std::path::Path::new("script"), stub, scopes)
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .stdin(std::process::Stdio::piped())
         .spawn()
         .expect("util-linux `script` runs clerk on a pseudo-terminal");
     child

@@ -381,3 +381,27 @@ fn vague_writes_are_low_confidence() {
         "DELETE /users/{user_id}"
     );
 }
+
+#[test]
+fn of_several_ids_for_one_slot_the_one_the_action_names_is_used_and_said() {
+    let r = resolve("user_2a stays, delete the user user_2b", None).unwrap();
+    let b = r.best().unwrap();
+    assert_eq!(b.bound.path_value("user_id"), Some("user_2b"));
+    assert!(r.plan.is_none(), "not a list");
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("uses `user_2b`, not `user_2a`")),
+        "{:?}",
+        r.notes
+    );
+    // A bulk call takes the list the action names, not every ID of the prompt.
+    for prompt in ["ban user_2a, not user_2b", "unban user_2a but not user_2b"] {
+        let r = resolve(prompt, None).unwrap();
+        let bound = serde_json::to_string(&r.best().unwrap().bound).unwrap();
+        assert!(
+            bound.contains("user_2a") && !bound.contains("user_2b"),
+            "{prompt}: {bound}"
+        );
+    }
+}

@@ -255,9 +255,10 @@ pub fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
             continue;
         }
         let kinds = lex.param_kinds(p.name);
-        if let Some(i) = (0..toks.len())
-            .find(|&i| !used[i] && matches!(&toks[i].kind, Kind::Id(k) if kinds.contains(k)))
-        {
+        let fits: Vec<usize> = (0..toks.len())
+            .filter(|&i| !used[i] && matches!(&toks[i].kind, Kind::Id(k) if kinds.contains(k)))
+            .collect();
+        if let Some(i) = acted_on(&fits, toks, lex) {
             used[i] = true;
             bound.path.push((p.name, toks[i].text.clone()));
         }
@@ -291,15 +292,20 @@ pub fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
                 continue;
             }
             let many = f.ty.ends_with("[]");
+            let fits: Vec<usize> = (0..toks.len())
+                .filter(|&i| !used[i] && matches!(&toks[i].kind, Kind::Id(k) if kinds.contains(k)))
+                .collect();
+            // One value, or for an array field the list the action names
+            // ("ban user_a, user_b and user_c", not "ban user_a, not user_b").
+            let take = match acted_on(&fits, toks, lex) {
+                Some(i) if many => list_around(&fits, i, toks),
+                Some(i) => vec![i],
+                None => Vec::new(),
+            };
             let mut vals = Vec::new();
-            for i in 0..toks.len() {
-                if !used[i] && matches!(&toks[i].kind, Kind::Id(k) if kinds.contains(k)) {
-                    used[i] = true;
-                    vals.push(Value::String(toks[i].text.clone()));
-                    if !many {
-                        break;
-                    }
-                }
+            for i in take {
+                used[i] = true;
+                vals.push(Value::String(toks[i].text.clone()));
             }
             if !vals.is_empty() && !body.contains_key(name) {
                 body.insert(
@@ -366,6 +372,48 @@ pub fn bind(op: &'static Operation, a: &Analysis, lex: &Lexicon) -> Binding {
     bound.body = body;
     b.bound = bound;
     b
+}
+
+/// Of several IDs that fit one path parameter, the one the action names:
+/// the first with a verb just before it, and no value between ("samlc_1 vs
+/// samlc_2: kill samlc_2, keep the other", "user_a is fine but delete
+/// user_b"); else the first.
+fn acted_on(fits: &[usize], toks: &[Token], lex: &Lexicon) -> Option<usize> {
+    let first = *fits.first()?;
+    if fits.len() == 1 {
+        return Some(first);
+    }
+    // The verb stands at most three words before ("delete the user user_2b").
+    let verb_led = |i: usize| {
+        toks[i.saturating_sub(3)..i]
+            .iter()
+            .rev()
+            .find(|t| t.is_value() || lex.verbs.contains(&t.norm))
+            .is_some_and(|t| !t.is_value())
+    };
+    Some(fits.iter().copied().find(|&i| verb_led(i)).unwrap_or(first))
+}
+
+/// The values of `fits` written as one list with `at`: neighbours with only
+/// joining words ("and", ",") between them.
+fn list_around(fits: &[usize], at: usize, toks: &[Token]) -> Vec<usize> {
+    let joined = |a: usize, b: usize| {
+        toks[a + 1..b]
+            .iter()
+            .all(|t| super::plan::is_joiner(&t.norm))
+    };
+    let Some(k) = fits.iter().position(|&i| i == at) else {
+        return vec![at];
+    };
+    let mut lo = k;
+    while lo > 0 && joined(fits[lo - 1], fits[lo]) {
+        lo -= 1;
+    }
+    let mut hi = k;
+    while hi + 1 < fits.len() && joined(fits[hi], fits[hi + 1]) {
+        hi += 1;
+    }
+    fits[lo..=hi].to_vec()
 }
 
 /// The prompt's time range into the operation's `<field>_after`/`_before`

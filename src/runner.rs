@@ -156,7 +156,7 @@ pub struct StepResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The JSON response.
-    #[serde(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<Value>,
 }
 

@@ -429,3 +429,26 @@ fn the_library_exposes_the_plan() {
         .plan
         .is_none());
 }
+
+#[test]
+fn a_one_value_filter_repeats_per_id_and_a_read_plan_prints_each_answer() {
+    let stub = Stub::ok(r#"[{"id":"sess_1","object":"session"}]"#);
+    let (code, out, err) = run(clerk(&stub, "").args(["show sessions of user_a and user_b"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        targets(&stub),
+        [
+            "GET /sessions?user_id=user_a",
+            "GET /sessions?user_id=user_b"
+        ]
+    );
+    assert!(
+        out.contains("# 1. GET /sessions user_a\n[\n  {\n    \"id\": \"sess_1\""),
+        "{out}"
+    );
+    assert!(out.contains("2. GET /sessions user_b: done (200)"), "{out}");
+
+    let (_, out, _) = run(clerk(&stub, "").args(["--json", "show sessions of user_a and user_b"]));
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["results"][1]["response"][0]["id"], "sess_1");
+}

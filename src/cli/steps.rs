@@ -333,6 +333,14 @@ fn summary(args: &Args, plan: &Plan, results: &[StepResult]) -> Result<ExitCode,
         format!("{j}\n")
     } else {
         let mut out = String::new();
+        // A plan of reads is asked for its answers: each one, then the summary.
+        let reads = plan.steps.iter().all(|s| !s.operation.method.is_write());
+        for r in results.iter().filter(|_| reads) {
+            if let Some(j) = &r.response {
+                let pretty = serde_json::to_string_pretty(j).unwrap_or_default();
+                out.push_str(&format!("# {}. {}\n{pretty}\n", r.step, label(r)));
+            }
+        }
         for r in results {
             out.push_str(&format!("{}. {}: {}\n", r.step, label(r), brief(r)));
         }

@@ -72,6 +72,8 @@ pub enum Slot {
     Path(&'static str),
     /// A top-level body field.
     Body(String),
+    /// A query parameter that takes one value.
+    Query(String),
 }
 
 impl Step {
@@ -100,13 +102,17 @@ impl Slot {
             Slot::Body(f) => {
                 b.body.insert(f.clone(), Value::String(v.to_string()));
             }
+            Slot::Query(q) => match b.query.iter_mut().find(|(k, _)| k == q) {
+                Some(slot) => slot.1 = v.to_string(),
+                None => b.query.push((q.clone(), v.to_string())),
+            },
         }
     }
 
     fn name(&self) -> &str {
         match self {
             Slot::Path(n) => n,
-            Slot::Body(f) => f,
+            Slot::Body(f) | Slot::Query(f) => f,
         }
     }
 }
@@ -173,6 +179,12 @@ fn same_kind(c: &Candidate, a: &Analysis) -> Option<(Slot, Vec<usize>)> {
         .chain(c.bound.body.iter().filter_map(|(k, v)| {
             let s = v.as_str()?;
             Some((Slot::Body(k.clone()), s))
+        }))
+        .chain(c.bound.query.iter().filter_map(|(k, v)| {
+            // A parameter that takes several repeats its name; one that is
+            // bound once and takes one is a slot.
+            let many = c.operation.param(k).is_some_and(|p| p.ty.ends_with("[]"));
+            (!many).then(|| (Slot::Query(k.clone()), v.as_str()))
         }));
     for (slot, value) in slots {
         let Some(first) = toks
@@ -228,6 +240,12 @@ pub(super) fn unused_note(c: &Candidate, a: &Analysis) -> Option<String> {
     let used = match &slot {
         Slot::Path(n) => c.bound.path_value(n),
         Slot::Body(f) => c.bound.body.get(f).and_then(Value::as_str),
+        Slot::Query(q) => c
+            .bound
+            .query
+            .iter()
+            .find(|(k, _)| k == q)
+            .map(|(_, v)| v.as_str()),
     }?;
     let others: Vec<&str> = values
         .iter()
@@ -251,7 +269,7 @@ fn bulk_of(single: &Operation, other: &Operation, slot: &Slot) -> bool {
     }
     let plain = match slot {
         Slot::Path(n) => single.path.replace(&format!("/{{{n}}}"), ""),
-        Slot::Body(_) => single.path.to_string(),
+        Slot::Body(_) | Slot::Query(_) => single.path.to_string(),
     };
     other.path == plain || other.path == format!("{plain}/bulk")
 }

@@ -107,3 +107,11 @@ proptest! {
         }
     }
 }
+
+/// Found by `any_string`: an email-like value with a comma once made the
+/// list check compare a value with itself.
+#[test]
+fn a_comma_inside_a_value_is_not_a_list() {
+    let _ = resolve("𑌓@,.\u{1daa1} stDk", None);
+    let _ = resolve("show sessions of a@b,c.io and d@e.io", None);
+}

@@ -204,6 +204,10 @@ fn same_kind(c: &Candidate, a: &Analysis) -> Option<(Slot, Vec<usize>)> {
         }
         at.push(first);
         at.sort_unstable();
+        at.dedup();
+        if at.len() < 2 {
+            continue;
+        }
         return Some((slot, at));
     }
     None

@@ -14,9 +14,10 @@ use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWrite
 use tantivy::directory::{
     Directory, DirectoryLock, FileHandle, Lock, WatchCallback, WatchHandle, WritePtr,
 };
+use tantivy::index::SegmentId;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
-use tantivy::{Index, Searcher, Term};
+use tantivy::{Index, SegmentReader, Term};
 
 use crate::catalog::{self, Version};
 
@@ -81,9 +82,22 @@ impl Directory for StaticDirectory {
     }
 }
 
+/// The id of the index's one segment, from the name of its `.idx` file.
+fn segment_id(dir: &include_dir::Dir) -> Option<SegmentId> {
+    dir.files().find_map(|f| {
+        let path = f.path();
+        let stem = path.file_stem()?.to_str()?;
+        (path.extension()? == "idx")
+            .then(|| SegmentId::from_uuid_string(stem).ok())
+            .flatten()
+    })
+}
+
 /// One version's searchable index.
 pub struct SearchIndex {
-    searcher: Searcher,
+    #[cfg(test)]
+    index: Index,
+    segment: SegmentReader,
     fields: Vec<Field>,
     stem: TextAnalyzer,
     num_docs: usize,
@@ -117,12 +131,13 @@ impl SearchIndex {
             .get_dir(version.date)
             .expect("build.rs embeds an index per version");
         let index = Index::open(StaticDirectory { dir }).expect("the embedded index opens");
-        let reader = index
-            .reader_builder()
-            .reload_policy(tantivy::ReloadPolicy::Manual)
-            .try_into()
-            .expect("the embedded index has a reader");
-        let searcher = reader.searcher();
+        // The one segment, opened directly: an `IndexReader` (or
+        // `searchable_segments`) would parse meta.json a second time and build
+        // a searcher pool this process never uses. Its id is its files' name.
+        let segment = segment_id(dir)
+            .map(|id| index.segment(index.new_segment_meta(id, version.operations.len() as u32)))
+            .and_then(|s| SegmentReader::open(&s).ok())
+            .expect("the embedded index has its segment");
         let schema = index.schema();
         let fields = schema::FIELDS
             .iter()
@@ -132,8 +147,7 @@ impl SearchIndex {
             .tokenizers()
             .get("en_stem")
             .expect("en_stem tokenizer");
-        let num_docs = searcher.num_docs() as usize;
-        let segment = searcher.segment_reader(0);
+        let num_docs = segment.num_docs() as usize;
         let bm25 = schema::FIELDS
             .iter()
             .zip(&fields)
@@ -155,7 +169,9 @@ impl SearchIndex {
             })
             .collect();
         SearchIndex {
-            searcher,
+            #[cfg(test)]
+            index,
+            segment,
             fields,
             stem,
             num_docs,
@@ -202,17 +218,15 @@ impl SearchIndex {
     pub fn vocabulary(&self) -> &[(String, u32)] {
         self.vocab.get_or_init(|| {
             let mut out = Vec::new();
-            for seg in self.searcher.segment_readers() {
-                let Ok(inv) = seg.inverted_index(self.fields[schema::RAW]) else {
-                    continue;
-                };
-                let Ok(mut stream) = inv.terms().stream() else {
-                    continue;
-                };
-                while stream.advance() {
-                    if let Ok(word) = std::str::from_utf8(stream.key()) {
-                        out.push((word.to_string(), stream.value().doc_freq));
-                    }
+            let Ok(inv) = self.segment.inverted_index(self.fields[schema::RAW]) else {
+                return out;
+            };
+            let Ok(mut stream) = inv.terms().stream() else {
+                return out;
+            };
+            while stream.advance() {
+                if let Ok(word) = std::str::from_utf8(stream.key()) {
+                    out.push((word.to_string(), stream.value().doc_freq));
                 }
             }
             out
@@ -221,17 +235,25 @@ impl SearchIndex {
 
     /// Document frequency of an unstemmed word in the raw field (0 = unknown word).
     pub fn raw_doc_freq(&self, word: &str) -> u64 {
-        let term = Term::from_field_text(self.fields[schema::RAW], word);
-        self.searcher.doc_freq(&term).unwrap_or(0)
+        self.doc_freq(schema::RAW, word)
     }
 
     /// True when `word` (stemmed as indexed) is a word of some operation's path
     /// (`ban`, `unlock`, `revoke`): the API names that action.
     pub fn names_in_paths(&self, word: &str) -> bool {
-        self.analyze(word).iter().any(|stemmed| {
-            let term = Term::from_field_text(self.fields[schema::PATH], stemmed);
-            self.searcher.doc_freq(&term).unwrap_or(0) > 0
-        })
+        self.analyze(word)
+            .iter()
+            .any(|stemmed| self.doc_freq(schema::PATH, stemmed) > 0)
+    }
+
+    /// Number of documents whose field `field` (an index into `schema::FIELDS`) has `word`.
+    fn doc_freq(&self, field: usize, word: &str) -> u64 {
+        let term = Term::from_field_text(self.fields[field], word);
+        self.segment
+            .inverted_index(self.fields[field])
+            .ok()
+            .and_then(|inv| inv.doc_freq(&term).ok())
+            .map_or(0, u64::from)
     }
 
     /// BM25 score of every document for the weighted words, summed over the
@@ -397,7 +419,10 @@ mod tests {
             }
         }
         let theirs = idx
-            .searcher
+            .index
+            .reader()
+            .unwrap()
+            .searcher()
             .search(&BooleanQuery::new(clauses), &AllScores { n: idx.len() })
             .unwrap();
         assert!(mine.iter().any(|s| *s > 0.0));

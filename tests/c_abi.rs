@@ -89,7 +89,8 @@ fn header_declares_exactly_the_exported_functions() {
 
 #[test]
 fn c_program_gets_real_results_without_leaks() {
-    let dir = std::env::temp_dir().join(format!("clerk-c-abi-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("clerk-c-abi-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bin = dir.join("smoke");
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());

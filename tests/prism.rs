@@ -203,7 +203,8 @@ fn from_pattern(p: &str) -> Option<String> {
 
 /// A small PNG for file-upload endpoints.
 fn upload_file() -> PathBuf {
-    let p = std::env::temp_dir().join(format!("clerk-prism-{}.png", std::process::id()));
+    let p = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("clerk-prism-{}.png", std::process::id()));
     if !p.exists() {
         // 1x1 transparent PNG.
         const PNG: &[u8] = &[

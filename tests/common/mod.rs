@@ -122,10 +122,11 @@ pub fn read_request(stream: &TcpStream) -> Option<Recorded> {
     })
 }
 
-/// A scratch directory with no .env in it (or with the given one).
+/// A scratch directory with no .env in it (or with the given one), under
+/// cargo's target/tmp so that test runs leave nothing in the system temp dir.
 pub fn scratch(env_file: Option<&str>) -> std::path::PathBuf {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let d = std::env::temp_dir().join(format!(
+    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "clerk-exec-{}-{}",
         std::process::id(),
         N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)

@@ -82,7 +82,8 @@ fn serve(files: Vec<(&'static str, Vec<u8>)>, sizes: Vec<usize>) -> String {
 }
 
 fn out_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("clerk-xtask-specs-{tag}-{}", std::process::id()));
+    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("clerk-xtask-specs-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
 }

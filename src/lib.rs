@@ -53,6 +53,7 @@ pub mod error;
 pub mod ffi;
 #[doc(hidden)]
 pub mod index;
+pub mod mcp;
 #[doc(hidden)]
 pub mod render;
 pub mod request;

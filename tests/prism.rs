@@ -434,3 +434,62 @@ fn plans_run_against_the_real_spec() {
         }
     }
 }
+
+/// `clerk mcp` through the official MCP Python SDK (tests/mcp/drive.py, set
+/// up by `cargo xtask test`): a read and a confirmed write against Prism.
+#[test]
+fn an_mcp_client_reads_and_writes_against_the_real_spec() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join("target/mcp-venv/bin/python");
+    assert!(
+        python.exists(),
+        "the MCP Python SDK is not installed: run `cargo xtask test`"
+    );
+    let v = catalog::latest();
+    let (_prism, base) = start_prism(&root.join(format!("specs/bapi/{}.json", v.date)));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("prism-mcp");
+    std::fs::create_dir_all(&dir).unwrap();
+    let plan = serde_json::json!({"elicit": "accept", "steps": [
+        {"tool": "read_endpoint", "args": {"method": "GET", "path": "/users", "query": {"limit": 3}}},
+        {"tool": "call_endpoint", "args": {"method": "POST", "path": "/invitations", "body": {"email_address": "bob@example.com"}}},
+    ]});
+    let mut child = Command::new(python)
+        .arg(root.join("tests/mcp/drive.py"))
+        .env("CLERK_BIN", env!("CARGO_BIN_EXE_clerk"))
+        .env("TRANSCRIPT_DIR", &dir)
+        .env("CLERK_API_URL", &base)
+        .env("CLERK_SECRET_KEY", "sk_test_prismconformance0000")
+        .env("CLERK_BAPI_SCOPES", "write")
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(plan.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let read = &j["steps"][0]["result"];
+    assert_eq!(read["status"], 200, "{read}");
+    assert!(read["body"].is_array(), "{read}");
+    assert_eq!(read["pagination"]["limit"], 3, "{read}");
+    let write = &j["steps"][1]["result"];
+    assert_eq!(write["sent"], true, "{write}");
+    assert!(
+        write["status"]
+            .as_u64()
+            .is_some_and(|s| (200..300).contains(&s)),
+        "{write}"
+    );
+}

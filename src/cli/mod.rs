@@ -3,6 +3,7 @@
 //! stdout, errors, warnings and progress to stderr.
 
 pub mod execute;
+pub mod mcp;
 pub mod steps;
 pub mod term;
 
@@ -28,6 +29,7 @@ Examples:
   clerk \"ban user_2ab\" --dry-run          show the exact request without sending it
   clerk POST /organizations name=Acme     body fields as key=value (key:=json, key==query)
   clerk versions                          list the embedded spec versions
+  clerk mcp [--read-only]                 serve the Model Context Protocol on stdio, for AI agents (mcp --help)
 
 Safety: every write is confirmed; without a terminal it needs --yes. Writes need
 CLERK_BAPI_SCOPES to contain `write` (DELETE also `delete`) unless --admin is given.
@@ -178,7 +180,12 @@ pub struct Args {
 
 /// Runs the CLI with the process arguments; returns the process exit code.
 pub fn main() -> i32 {
-    let args = match parse(std::env::args().collect()) {
+    let argv: Vec<String> = std::env::args().collect();
+    // `clerk mcp` has its own options; other commands never build them.
+    if argv.get(1).is_some_and(|a| a == "mcp") {
+        return mcp::main(argv);
+    }
+    let args = match parse(argv) {
         Ok(a) => a,
         Err(e) => {
             use clap::error::ErrorKind;

@@ -27,7 +27,7 @@ usage:
       Fit the resolver's model on labelled prompts (e.g. ../shared/corpus) plus xtask/corpus/,
       and write src/resolve/model.bin (embedded by build.rs). `cargo xtask train --help` for more.
   cargo xtask test [-- CARGO TEST ARGS]
-      Set up what the tests need (specs if missing, Prism via npm ci) and run `cargo test --workspace`.
+      Set up what the tests need (specs if missing, Prism via npm ci, the MCP Python SDK via pip) and run `cargo test --workspace`.
 ";
 
 fn main() -> ExitCode {
@@ -85,7 +85,42 @@ fn run_tests(args: &[String]) -> Result<(), String> {
             return Err("npm ci in tests/prism failed".into());
         }
     }
+    mcp_client(&root)?;
     cargo(&["test", "--workspace"], args)
+}
+
+/// The official MCP Python SDK for tests/mcp.rs, pinned by
+/// tests/mcp/requirements.txt, in a venv under target/ (reinstalled when the
+/// pins change).
+fn mcp_client(root: &Path) -> Result<(), String> {
+    let venv = root.join("target/mcp-venv");
+    let pins = std::fs::read_to_string(root.join("tests/mcp/requirements.txt"))
+        .map_err(|e| format!("cannot read tests/mcp/requirements.txt: {e}"))?;
+    let stamp = venv.join("installed-requirements.txt");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(pins.as_str()) {
+        return Ok(());
+    }
+    eprintln!("installing the MCP Python SDK (pip, into target/mcp-venv)");
+    let run = |cmd: &mut std::process::Command, what: &str| -> Result<(), String> {
+        let ok = cmd
+            .status()
+            .map_err(|e| format!("cannot run {what}: {e}"))?
+            .success();
+        ok.then_some(()).ok_or(format!("{what} failed"))
+    };
+    run(
+        std::process::Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv),
+        "python3 -m venv (needed for the MCP client tests)",
+    )?;
+    run(
+        std::process::Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(root.join("tests/mcp/requirements.txt")),
+        "pip install -r tests/mcp/requirements.txt",
+    )?;
+    std::fs::write(&stamp, pins).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
 }
 
 /// Runs cargo (the one running this xtask) in the workspace; its failure

@@ -385,6 +385,7 @@ fn the_key_never_leaves_the_server() {
         tool("call_endpoint", json!({"method": "POST", "path": "/invitations", "body": {"email_address": KEY}})),
         tool("search_endpoints", json!({"query": format!("get user {KEY}")})),
         tool("resolve_prompt", json!({"prompt": "ban user_2ab"})),
+        tool("describe_endpoint", json!({"method": "GET", "path": format!("/users/{KEY}")})),
     ]});
     let out = session(plan, &stub, "write", true);
     let s = steps(&out);
@@ -398,6 +399,10 @@ fn the_key_never_leaves_the_server() {
         s[3]["result"]["request"]["headers"]["Authorization"],
         "Bearer <CLERK_SECRET_KEY>"
     );
+    assert!(s[4]["result"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("looks like a Clerk secret key"));
     assert_eq!(stub.requests().len(), 1, "the refused call sent nothing");
 }
 

@@ -216,14 +216,11 @@ pub fn call(server: &mut Server, params: &Value) -> Result<Value, RpcError> {
         Some(_) => return Err(RpcError::params("arguments must be an object")),
     };
     check_args(&tool.input, args)?;
-    let outcome = match name {
-        "search_endpoints" => search(server, args),
-        "describe_endpoint" => describe(server, args)?,
-        "list_tags" => with_version(server, args, list_tags),
-        "list_endpoints" => with_version(server, args, |v| list_endpoints(v, str_arg(args, "tag"))),
-        "resolve_prompt" => resolve_prompt(server, args),
-        "read_endpoint" => super::call::run(server, args, false),
-        _ => super::call::run(server, args, true),
+    // A key is never data, in any argument of any tool (as on the command line).
+    let all = Value::Object(args.clone()).to_string();
+    let outcome = match safety::refuse_secret("an argument", &all) {
+        Err(e) => Outcome::error(&e.message, json!({"sent": false})),
+        Ok(()) => run(server, name, args)?,
     };
     let text = outcome.value.to_string();
     Ok(json!({
@@ -231,6 +228,18 @@ pub fn call(server: &mut Server, params: &Value) -> Result<Value, RpcError> {
         "structuredContent": outcome.value,
         "isError": outcome.is_error,
     }))
+}
+
+fn run(server: &mut Server, name: &str, args: &Map<String, Value>) -> Result<Outcome, RpcError> {
+    Ok(match name {
+        "search_endpoints" => search(server, args),
+        "describe_endpoint" => describe(server, args)?,
+        "list_tags" => with_version(server, args, list_tags),
+        "list_endpoints" => with_version(server, args, |v| list_endpoints(v, str_arg(args, "tag"))),
+        "resolve_prompt" => resolve_prompt(server, args),
+        "read_endpoint" => super::call::run(server, args, false),
+        _ => super::call::run(server, args, true),
+    })
 }
 
 pub(crate) fn str_arg<'a>(args: &'a Map<String, Value>, name: &str) -> &'a str {
@@ -343,9 +352,6 @@ fn search(server: &Server, args: &Map<String, Value>) -> Outcome {
         Err(e) => return e,
     };
     let query = str_arg(args, "query");
-    if let Err(e) = safety::refuse_secret("the query", query) {
-        return Outcome::error(&e.message, json!({}));
-    }
     let limit = args
         .get("limit")
         .and_then(Value::as_u64)
@@ -466,9 +472,6 @@ fn resolve_prompt(server: &Server, args: &Map<String, Value>) -> Outcome {
         Err(e) => return e,
     };
     let prompt = str_arg(args, "prompt");
-    if let Err(e) = safety::refuse_secret("the prompt", prompt) {
-        return Outcome::error(&e.message, json!({}));
-    }
     let res = match resolve::resolve(prompt, Some(version)) {
         Ok(r) => r,
         Err(e) => return Outcome::error(&e.to_string(), json!({})),

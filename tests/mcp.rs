@@ -7,52 +7,22 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use common::{scratch, Stub, KEY};
+use common::{mcp_client, scratch, Stub, KEY};
 use serde_json::{json, Value};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn python() -> PathBuf {
-    let p = root().join("target/mcp-venv/bin/python");
-    assert!(
-        p.exists(),
-        "the MCP Python SDK is not installed: run `cargo xtask test` (it creates target/mcp-venv)"
-    );
-    p
-}
 
 /// One session: the plan's steps through the SDK, with the stub as the API.
 /// `client_sends_key`: the test itself puts the key in an argument, so only
 /// what the server wrote is checked.
 fn session(plan: Value, stub: &Stub, scopes: &str, client_sends_key: bool) -> Value {
     let dir = scratch(None);
-    let mut child = Command::new(python())
-        .arg(root().join("tests/mcp/drive.py"))
-        .env("CLERK_BIN", env!("CARGO_BIN_EXE_clerk"))
-        .env("TRANSCRIPT_DIR", &dir)
-        .env("CLERK_API_URL", &stub.url)
-        .env("CLERK_SECRET_KEY", KEY)
-        .env("CLERK_BAPI_SCOPES", scopes)
-        .current_dir(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run the MCP client");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(plan.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "the MCP client failed:\n{stderr}");
+    let env = [
+        ("CLERK_API_URL", stub.url.as_str()),
+        ("CLERK_SECRET_KEY", KEY),
+        ("CLERK_BAPI_SCOPES", scopes),
+    ];
+    let out = mcp_client(&plan, &dir, &env);
     let from_server = ["out.jsonl", "err.log"];
     let files: &[&str] = if client_sends_key {
         &from_server

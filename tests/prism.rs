@@ -6,6 +6,8 @@
 //! Prism comes from tests/prism (pinned with a lockfile): `npm ci --prefix
 //! tests/prism` (`cargo xtask test` does it). Without it this test fails.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -440,11 +442,6 @@ fn plans_run_against_the_real_spec() {
 #[test]
 fn an_mcp_client_reads_and_writes_against_the_real_spec() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join("target/mcp-venv/bin/python");
-    assert!(
-        python.exists(),
-        "the MCP Python SDK is not installed: run `cargo xtask test`"
-    );
     let v = catalog::latest();
     let (_prism, base) = start_prism(&root.join(format!("specs/bapi/{}.json", v.date)));
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("prism-mcp");
@@ -453,32 +450,12 @@ fn an_mcp_client_reads_and_writes_against_the_real_spec() {
         {"tool": "read_endpoint", "args": {"method": "GET", "path": "/users", "query": {"limit": 3}}},
         {"tool": "call_endpoint", "args": {"method": "POST", "path": "/invitations", "body": {"email_address": "bob@example.com"}}},
     ]});
-    let mut child = Command::new(python)
-        .arg(root.join("tests/mcp/drive.py"))
-        .env("CLERK_BIN", env!("CARGO_BIN_EXE_clerk"))
-        .env("TRANSCRIPT_DIR", &dir)
-        .env("CLERK_API_URL", &base)
-        .env("CLERK_SECRET_KEY", "sk_test_prismconformance0000")
-        .env("CLERK_BAPI_SCOPES", "write")
-        .current_dir(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(plan.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let env = [
+        ("CLERK_API_URL", base.as_str()),
+        ("CLERK_SECRET_KEY", "sk_test_prismconformance0000"),
+        ("CLERK_BAPI_SCOPES", "write"),
+    ];
+    let out = common::mcp_client(&plan, &dir, &env);
     let j: Value = serde_json::from_slice(&out.stdout).unwrap();
     let read = &j["steps"][0]["result"];
     assert_eq!(read["status"], 200, "{read}");

@@ -346,27 +346,36 @@ fn candidate_json(c: &Candidate, i: usize, res: &resolve::Resolution) -> Value {
     })
 }
 
-fn search(server: &Server, args: &Map<String, Value>) -> Outcome {
-    let version = match version_of(server, args) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
-    let query = str_arg(args, "query");
-    let limit = args
-        .get("limit")
-        .and_then(Value::as_u64)
-        .map_or(DEFAULT_LIMIT, |n| n as usize);
-    let res = match resolve::resolve(query, Some(version)) {
-        Ok(r) => r,
-        Err(e) => return Outcome::error(&e.to_string(), json!({})),
-    };
-    let candidates: Vec<Value> = res
+/// Resolves the argument `field` in the call's version: the resolution, and
+/// its first `limit` candidates as JSON.
+fn resolved(
+    server: &Server,
+    args: &Map<String, Value>,
+    field: &str,
+    limit: usize,
+) -> Result<(resolve::Resolution, Vec<Value>), Outcome> {
+    let version = version_of(server, args)?;
+    let res = resolve::resolve(str_arg(args, field), Some(version))
+        .map_err(|e| Outcome::error(&e.to_string(), json!({})))?;
+    let candidates = res
         .candidates
         .iter()
         .take(limit)
         .enumerate()
         .map(|(i, c)| candidate_json(c, i, &res))
         .collect();
+    Ok((res, candidates))
+}
+
+fn search(server: &Server, args: &Map<String, Value>) -> Outcome {
+    let limit = args
+        .get("limit")
+        .and_then(Value::as_u64)
+        .map_or(DEFAULT_LIMIT, |n| n as usize);
+    let (res, candidates) = match resolved(server, args, "query", limit) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
     Outcome::ok(json!({
         "version": res.version.date, "mode": res.mode, "confidence": res.confidence,
         "candidates": candidates, "notes": res.notes,
@@ -467,22 +476,10 @@ fn list_endpoints(v: &'static Version, tag: &str) -> Outcome {
 }
 
 fn resolve_prompt(server: &Server, args: &Map<String, Value>) -> Outcome {
-    let version = match version_of(server, args) {
-        Ok(v) => v,
+    let (res, candidates) = match resolved(server, args, "prompt", DEFAULT_LIMIT) {
+        Ok(r) => r,
         Err(e) => return e,
     };
-    let prompt = str_arg(args, "prompt");
-    let res = match resolve::resolve(prompt, Some(version)) {
-        Ok(r) => r,
-        Err(e) => return Outcome::error(&e.to_string(), json!({})),
-    };
-    let candidates: Vec<Value> = res
-        .candidates
-        .iter()
-        .take(DEFAULT_LIMIT)
-        .enumerate()
-        .map(|(i, c)| candidate_json(c, i, &res))
-        .collect();
     let mut j = json!({
         "mode": res.mode, "version": res.version.date, "confidence": res.confidence,
         "guess": res.confidence == Confidence::Low, "candidates": candidates, "notes": res.notes,

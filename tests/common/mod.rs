@@ -199,3 +199,43 @@ pub fn on_terminal(stub: &Stub, scopes: &str, args: &str, answer: &str) -> (i32,
     );
     (out.status.code().unwrap_or(-1), text)
 }
+
+/// Runs tests/mcp/drive.py, the official MCP Python SDK (installed into
+/// target/mcp-venv by `cargo xtask test`) driving `clerk mcp`, with `plan` on
+/// its stdin and the session's transcript written to `dir`.
+pub fn mcp_client(
+    plan: &serde_json::Value,
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join("target/mcp-venv/bin/python");
+    assert!(
+        python.exists(),
+        "the MCP Python SDK is not installed: run `cargo xtask test` (it creates target/mcp-venv)"
+    );
+    let mut child = std::process::Command::new(python)
+        .arg(root.join("tests/mcp/drive.py"))
+        .env("CLERK_BIN", assert_cmd::cargo::cargo_bin("clerk"))
+        .env("TRANSCRIPT_DIR", dir)
+        .envs(env.iter().copied())
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the MCP client");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(plan.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the MCP client failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

@@ -78,10 +78,16 @@ fn new_token() -> String {
     format!("ct_{:016x}{:016x}", half(1), half(2))
 }
 
-/// What a token is bound to: method, URL (query included) and body.
+/// What a token is bound to: method, URL (query included), headers (the API
+/// version among them) and body.
 fn fingerprint(req: &Request) -> String {
     let body = req.body.as_ref().map(Value::to_string).unwrap_or_default();
-    format!("{} {}\n{body}", req.method, req.url)
+    let headers: Vec<String> = req
+        .headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    format!("{} {}\n{}\n{body}", req.method, req.url, headers.join("\n"))
 }
 
 /// Runs `read_endpoint` (`any_method` false: GET only) or `call_endpoint`.

@@ -179,6 +179,12 @@ impl<'a> Server<'a> {
     fn handle(&mut self, msg: Value) -> io::Result<()> {
         let id = msg.get("id").cloned();
         let valid_id = matches!(id, None | Some(Value::String(_)) | Some(Value::Number(_)));
+        // A response (to an elicitation nobody awaits any more) is never answered.
+        let is_response = msg.get("method").is_none()
+            && (msg.get("result").is_some() || msg.get("error").is_some());
+        if is_response {
+            return Ok(());
+        }
         let Some(obj) = msg
             .as_object()
             .filter(|o| o.get("jsonrpc") == Some(&json!("2.0")))
@@ -278,6 +284,12 @@ impl<'a> Server<'a> {
             };
             if msg.get("id") == Some(&id) && msg.get("method").is_none() {
                 return Ok(answer_of(&msg));
+            }
+            // A client checking that the server is alive gets its answer now.
+            if msg.get("method") == Some(&json!("ping")) && msg.get("id").is_some() {
+                let pong = json!({"jsonrpc": "2.0", "id": msg["id"], "result": {}});
+                self.write(&pong)?;
+                continue;
             }
             self.queued.push_back(msg);
         }

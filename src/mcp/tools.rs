@@ -222,12 +222,15 @@ pub fn call(server: &mut Server, params: &Value) -> Result<Value, RpcError> {
         Err(e) => Outcome::error(&e.message, json!({"sent": false})),
         Ok(()) => run(server, name, args)?,
     };
+    // An error's fields are not the tool's output schema: they go as text
+    // only, which clients do not validate against that schema.
     let text = outcome.value.to_string();
-    Ok(json!({
-        "content": [{"type": "text", "text": text}],
-        "structuredContent": outcome.value,
-        "isError": outcome.is_error,
-    }))
+    let mut result =
+        json!({"content": [{"type": "text", "text": text}], "isError": outcome.is_error});
+    if !outcome.is_error {
+        result["structuredContent"] = outcome.value;
+    }
+    Ok(result)
 }
 
 fn run(server: &mut Server, name: &str, args: &Map<String, Value>) -> Result<Outcome, RpcError> {

@@ -63,7 +63,11 @@ async def main():
                 args["confirmation_token"] = prior["confirmation_token"]
             try:
                 r = await client.call_tool(step["tool"], args)
-                out["steps"].append({"result": r.structured_content, "is_error": r.is_error,
+                # An error result carries its fields as JSON text only (no structuredContent).
+                result = r.structured_content
+                if result is None and r.content:
+                    result = json.loads(r.content[0].text)
+                out["steps"].append({"result": result, "is_error": r.is_error,
                                      "text": r.content[0].text if r.content else None})
             except MCPError as e:
                 out["steps"].append({"protocol_error": {"code": e.code, "message": e.message}})
